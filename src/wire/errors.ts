@@ -25,6 +25,8 @@ export const HeaderSubcode = {
 
 /** OPEN Message Error subcodes (RFC 4271 6.2, RFC 5492, RFC 9234). */
 export const OpenSubcode = {
+  /** RFC 4271 6.2: a recognized optional parameter that is malformed. */
+  unspecific: 0,
   unsupportedVersion: 1,
   badPeerAs: 2,
   badBgpIdentifier: 3,
