@@ -46,6 +46,8 @@ export interface SessionConfig {
   hostname?: string;
   gracefulRestart?: { restartTimeSec: number };
   addPath?: ReadonlyMap<FamilyKey, AddPathMode>;
+  /** Idle hold after the first failure (gobgpd's idle-hold-time-after-reset); doubles per failure. Default 5. */
+  idleHoldSec?: number;
 }
 
 /** What a session needs from its surroundings; tests inject fakes. */
@@ -71,8 +73,8 @@ export const stableEstablishedMs = 60_000;
 const maxEventsPerTurn = 100;
 
 /** The idle hold time after `failures` consecutive failures (at least one step). */
-export function idleHoldMs(failures: number): number {
-  return Math.min(idleHoldMaxMs, idleHoldBaseMs * 2 ** Math.max(0, Math.min(failures, 16) - 1));
+export function idleHoldMs(failures: number, baseMs = idleHoldBaseMs): number {
+  return Math.min(Math.max(idleHoldMaxMs, baseMs), baseMs * 2 ** Math.max(0, Math.min(failures, 16) - 1));
 }
 
 const actionNames: Readonly<Record<number, string>> = {
@@ -171,6 +173,11 @@ export class Session {
   }
 
   /** What the current connection negotiated, once the peer's OPEN is accepted. */
+  /** Our address on the session's connection (the default next hop), while connected. */
+  get localAddress(): string | undefined {
+    return this.primary?.transport.localAddress;
+  }
+
   get negotiated(): Negotiated | undefined {
     return this.primary?.negotiated;
   }
@@ -397,7 +404,7 @@ export class Session {
       if (this.timers.keepalive === undefined) this.startKeepalive();
     } else this.cancelTimer('keepalive');
 
-    if (want.idleHold && this.isAutoRestart) this.startTimer('idleHold', idleHoldMs(this.failures), () => this.fire('IdleHoldTimer_Expires', { reason: 'idle hold timer expired' }));
+    if (want.idleHold && this.isAutoRestart) this.startTimer('idleHold', idleHoldMs(this.failures, (this.config.idleHoldSec ?? idleHoldBaseMs / 1000) * 1000), () => this.fire('IdleHoldTimer_Expires', { reason: 'idle hold timer expired' }));
     else this.cancelTimer('idleHold');
 
     if (want.stable) {

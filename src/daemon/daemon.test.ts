@@ -1,0 +1,209 @@
+// Two daemons in one process over loopback TCP (127.0.0.1 and 127.0.0.2, free high
+// ports): sessions come up, originated routes arrive with the right attributes, a
+// reload withdraws and restarts by difference, and stop() sends the shutdown
+// communication. Real sockets, so waits are bounded polls of the collected log lines.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { createLogger } from '../lib/logger.js';
+import { parseConfig, type DaemonConfig } from './config.js';
+import { Daemon, normalizeRemoteAddress } from './daemon.js';
+
+interface LogLine {
+  readonly level: string;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+function collector(): { lines: LogLine[]; logger: ReturnType<typeof createLogger> } {
+  const lines: LogLine[] = [];
+  const logger = createLogger({ level: 'debug', format: 'json', write: (l) => lines.push(JSON.parse(l) as LogLine) });
+  return { lines, logger };
+}
+
+async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls until `find` returns something, at most `limitMs`. */
+async function waitFor<T>(what: string, find: () => T | undefined, limitMs = 8000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const line = (lines: readonly LogLine[], msg: string, match: Readonly<Record<string, unknown>> = {}): LogLine | undefined =>
+  lines.find((l) => l.msg === msg && Object.entries(match).every(([k, v]) => l[k] === v));
+
+function configA(portA: number, portB: number, originate: string, holdTime = 90): DaemonConfig {
+  return parseConfig(
+    `[global.config]
+as = 65001
+router-id = "10.0.0.1"
+port = ${portA}
+local-address-list = ["127.0.0.1"]
+[[neighbors]]
+[neighbors.config]
+neighbor-address = "127.0.0.2"
+peer-as = 65002
+[neighbors.transport.config]
+local-address = "127.0.0.1"
+remote-port = ${portB}
+[neighbors.timers.config]
+hold-time = ${holdTime}
+[[neighbors.afi-safis]]
+[neighbors.afi-safis.config]
+afi-safi-name = "ipv4-unicast"
+[[neighbors.afi-safis]]
+[neighbors.afi-safis.config]
+afi-safi-name = "ipv6-unicast"
+${originate}`,
+    'toml',
+    'a.toml',
+  );
+}
+
+function configB(portA: number, portB: number): DaemonConfig {
+  return parseConfig(
+    `global:
+  config: { as: 65002, router-id: 10.0.0.2, port: ${portB}, local-address-list: [127.0.0.2] }
+neighbors:
+  - config: { neighbor-address: 127.0.0.1, peer-as: 65001 }
+    transport: { config: { local-address: 127.0.0.2, remote-port: ${portA}, passive-mode: true } }
+    afi-safis:
+      - config: { afi-safi-name: ipv4-unicast }
+      - config: { afi-safi-name: ipv6-unicast }
+`,
+    'yaml',
+    'b.yaml',
+  );
+}
+
+const routes = `
+[[originate]]
+prefix = "172.17.254.1/32"
+origin = "incomplete"
+communities = ["65001:100"]
+[[originate]]
+prefix = "172.17.254.2/32"
+origin = "incomplete"
+communities = ["65001:100"]
+[[originate]]
+prefix = "2001:db8:1::/48"
+next-hop = "2001:db8::1"
+`;
+
+const daemons: Daemon[] = [];
+after(async () => {
+  await Promise.all(daemons.map((d) => d.stop()));
+});
+
+test('accepted connections are matched by address, IPv4-mapped IPv6 unmapped', () => {
+  assert.equal(normalizeRemoteAddress('::ffff:127.0.0.2'), '127.0.0.2');
+  assert.equal(normalizeRemoteAddress('2001:DB8:0::1'), '2001:db8::1');
+  assert.equal(normalizeRemoteAddress(undefined), undefined);
+});
+
+test('two daemons: routes, reload by difference, shutdown communication', async () => {
+  const portA = await freePort('127.0.0.1');
+  const portB = await freePort('127.0.0.2');
+  const a = collector();
+  const b = collector();
+  const daemonA = new Daemon(configA(portA, portB, routes), { logger: a.logger, hostname: 'a.test', shutdownMessage: 'maintenance window' });
+  const daemonB = new Daemon(configB(portA, portB), { logger: b.logger, hostname: 'b.test' });
+  daemons.push(daemonA, daemonB);
+  await daemonB.start();
+  await daemonA.start();
+  assert.ok(line(a.lines, 'tsbgpd started', { as: 65001, routerId: '10.0.0.1' }));
+  assert.deepEqual(line(a.lines, 'tsbgpd started')!['listen'], [`127.0.0.1:${portA}`]);
+
+  await waitFor('A established', () => line(a.lines, 'session state', { peer: '127.0.0.2', to: 'Established' }));
+  await waitFor('B established', () => line(b.lines, 'session state', { peer: '127.0.0.1', to: 'Established' }));
+
+  // eBGP: AS_PATH is our AS; IPv4 next hop is our end of the connection; IPv6 the configured one.
+  const r1 = await waitFor('172.17.254.1/32 at B', () => line(b.lines, 'route received', { prefix: '172.17.254.1/32' }));
+  assert.deepEqual({ ...r1, time: undefined }, { time: undefined, level: 'debug', msg: 'route received', peer: '127.0.0.1', prefix: '172.17.254.1/32', nextHop: '127.0.0.1', asPath: '65001', origin: '?' });
+  const r6 = await waitFor('2001:db8:1::/48 at B', () => line(b.lines, 'route received', { prefix: '2001:db8:1::/48' }));
+  assert.equal(r6['nextHop'], '2001:db8::1');
+  assert.equal(r6['asPath'], '65001');
+  assert.equal(r6['origin'], 'i');
+  assert.ok(line(b.lines, 'route received', { prefix: '172.17.254.2/32', nextHop: '127.0.0.1' }));
+  await waitFor('End-of-RIB IPv4 at B', () => line(b.lines, 'end of rib', { peer: '127.0.0.1', family: 'ipv4-unicast' }));
+  await waitFor('End-of-RIB IPv6 at B', () => line(b.lines, 'end of rib', { peer: '127.0.0.1', family: 'ipv6-unicast' }));
+  // Both IPv4 routes share their attributes, so one UPDATE carried them (plus one IPv6, two EoR).
+  assert.ok(line(a.lines, 'routes sent', { peer: '127.0.0.2', announced: 3, updates: 4 }));
+
+  // Reload: one IPv4 and the IPv6 route removed, one IPv4 route's MED changed.
+  const fewer = `
+[[originate]]
+prefix = "172.17.254.1/32"
+origin = "incomplete"
+communities = ["65001:100"]
+med = 7
+`;
+  const summary = daemonA.reload(configA(portA, portB, fewer));
+  assert.equal(summary.routesRemoved, 2);
+  assert.equal(summary.routesChanged, 1);
+  assert.equal(summary.neighborsRestarted, 0);
+  assert.ok(line(a.lines, 'config reloaded', { removed: 2, routesChanged: 1 }));
+  await waitFor('withdrawal of 172.17.254.2/32', () => line(b.lines, 'route withdrawn', { peer: '127.0.0.1', prefix: '172.17.254.2/32' }));
+  await waitFor('withdrawal of 2001:db8:1::/48', () => line(b.lines, 'route withdrawn', { peer: '127.0.0.1', prefix: '2001:db8:1::/48' }));
+  const received = () => b.lines.filter((l) => l.msg === 'route received' && l['prefix'] === '172.17.254.1/32');
+  await waitFor('re-announcement of 172.17.254.1/32', () => (received().length === 2 ? true : undefined));
+  assert.equal(line(b.lines, 'route withdrawn', { prefix: '172.17.254.1/32' }), undefined);
+
+  // A changed neighbor setting restarts that session with Cease / Other Configuration Change.
+  const restart = daemonA.reload(configA(portA, portB, fewer, 30));
+  assert.equal(restart.neighborsRestarted, 1);
+  await waitFor('Other Configuration Change at B', () => line(b.lines, 'notification received', { peer: '127.0.0.1', code: 6, subcode: 6 }));
+  const established = () => b.lines.filter((l) => l.msg === 'session state' && l['to'] === 'Established').length;
+  await waitFor('B established again', () => (established() === 2 ? true : undefined));
+
+  // Shutdown: every peer gets Cease / Administrative Shutdown with the communication (RFC 9003).
+  await daemonA.stop();
+  const n = await waitFor('shutdown communication at B', () => line(b.lines, 'notification received', { peer: '127.0.0.1', code: 6, subcode: 2 }));
+  assert.equal(n['communication'], 'maintenance window');
+  await daemonB.stop();
+});
+
+test('a connection from an address that is not a neighbor is closed at once', async () => {
+  const portA = await freePort('127.0.0.1');
+  const portB = await freePort('127.0.0.2');
+  const a = collector();
+  const daemonA = new Daemon(configA(portA, portB, ''), { logger: a.logger, hostname: 'a.test' });
+  daemons.push(daemonA);
+  await daemonA.start();
+  const { connect } = await import('node:net');
+  const closed = await new Promise<boolean>((resolve) => {
+    const s = connect({ host: '127.0.0.1', port: portA, localAddress: '127.0.0.3' });
+    s.on('error', () => undefined);
+    s.on('close', () => resolve(true));
+  });
+  assert.ok(closed);
+  assert.ok(line(a.lines, 'connection refused', { reason: 'not a configured neighbor' }));
+  await daemonA.stop();
+});
+
+test('a port that is in use fails start with the address in the message', async () => {
+  const portA = await freePort('127.0.0.1');
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(portA, '127.0.0.1', resolve));
+  try {
+    const daemon = new Daemon(configA(portA, 1, ''), { logger: collector().logger });
+    await assert.rejects(daemon.start(), new RegExp(`cannot listen on 127\\.0\\.0\\.1:${portA}`));
+  } finally {
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+  }
+});
