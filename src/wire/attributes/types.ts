@@ -32,6 +32,9 @@ export const AttrFlag = {
   extendedLength: 0x10,
 } as const;
 
+/** The 2-octet AS that stands for a 4-octet one on a 2-octet session (RFC 6793 9). */
+export const asTrans = 23456;
+
 export const Origin = { igp: 0, egp: 1, incomplete: 2 } as const;
 export type Origin = (typeof Origin)[keyof typeof Origin];
 
@@ -74,8 +77,12 @@ export interface MpUnreach {
 /** A large community (RFC 8092): three 32-bit numbers. */
 export type LargeCommunity = readonly [number, number, number];
 
-/** An attribute this implementation does not know, kept as it came (RFC 4271 5). */
+/**
+ * An attribute this implementation does not know, kept as it came (RFC 4271 5); also an
+ * MP_REACH_NLRI / MP_UNREACH_NLRI of a family whose NLRI this codec does not parse.
+ */
 export interface UnknownAttribute {
+  /** Optional, Transitive and Partial bits as received (Extended Length is the encoder's). */
   readonly flags: number;
   readonly typeCode: number;
   readonly value: Uint8Array;
@@ -106,6 +113,11 @@ export interface PathAttributes {
   readonly largeCommunities?: readonly LargeCommunity[];
   /** Unknown optional attributes, in the order received. */
   readonly unknown?: readonly UnknownAttribute[];
+  /**
+   * Type codes of known optional transitive attributes that came with the Partial bit
+   * set, ascending: RFC 4271 5 forbids clearing it when the route is passed on.
+   */
+  readonly partial?: readonly number[];
 }
 
 /** Well-known communities (RFC 1997, RFC 3765, RFC 7999, RFC 8326). */
