@@ -1,0 +1,231 @@
+// Tables from prefix key to a non-zero integer id (the RIB's objects live in pools and
+// are named by ids). IPv4 keys reach 2^38, past V8's small integers, so a Map would box
+// every key and insert at well under 1M keys/s; the IPv4 table keeps keys and ids in
+// typed arrays with linear probing, which the garbage collector never has to scan.
+
+import type { PrefixKey } from './prefix-key.js';
+
+/** A table from prefix key to a non-zero 32-bit integer; 0 means "absent". */
+export interface IdTable {
+  readonly size: number;
+  /** The id under `key`, or 0. */
+  get(key: PrefixKey): number;
+  /** Stores `id` (non-zero) under `key`. */
+  set(key: PrefixKey, id: number): void;
+  /** Removes the key; returns the id it had, or 0. */
+  delete(key: PrefixKey): number;
+  /** Visits every entry in table order; the table must not change during the visit. */
+  forEach(visit: (id: number, key: PrefixKey) => void): void;
+  /** The keys, in table order (a copy). */
+  keys(): PrefixKey[];
+}
+
+/** The table for keys of the family (`number` keys for IPv4, strings for IPv6). */
+export function createIdTable(isIpv4: boolean): IdTable {
+  return isIpv4 ? new NumberIdTable() : new StringIdTable();
+}
+
+const minCapacityBits = 4;
+
+/**
+ * Open addressing over non-negative integer keys below 2^53: keys in a Float64Array, ids
+ * in a parallel Int32Array where 0 marks a free slot. Deletion shifts the following run
+ * back, so there are no tombstones and lookups stay short after churn.
+ */
+export class NumberIdTable implements IdTable {
+  private keyAt: Float64Array;
+  private idAt: Int32Array;
+  private bits: number;
+  private mask: number;
+  private count = 0;
+
+  constructor(capacityBits = minCapacityBits) {
+    this.bits = capacityBits;
+    this.mask = (1 << capacityBits) - 1;
+    this.keyAt = new Float64Array(1 << capacityBits);
+    this.idAt = new Int32Array(1 << capacityBits);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Fibonacci hashing of both 32-bit halves; the top `bits` bits pick the slot. */
+  private home(key: number): number {
+    const low = key >>> 0;
+    const high = (key / 4294967296) | 0;
+    return Math.imul(low ^ Math.imul(high, 0x85ebca6b), 0x9e3779b1) >>> (32 - this.bits);
+  }
+
+  get(key: PrefixKey): number {
+    const k = key as number;
+    const keys = this.keyAt;
+    const ids = this.idAt;
+    const mask = this.mask;
+    let i = this.home(k);
+    for (;;) {
+      const id = ids[i]!;
+      if (id === 0 || keys[i] === k) return id;
+      i = (i + 1) & mask;
+    }
+  }
+
+  set(key: PrefixKey, id: number): void {
+    const k = key as number;
+    const keys = this.keyAt;
+    const ids = this.idAt;
+    const mask = this.mask;
+    let i = this.home(k);
+    for (;;) {
+      const found = ids[i]!;
+      if (found === 0) break;
+      if (keys[i] === k) {
+        ids[i] = id;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    keys[i] = k;
+    ids[i] = id;
+    // Load at most 3/4: linear probing degrades fast past that.
+    if (++this.count > (mask + 1) * 0.75) this.resize(this.bits + 1);
+  }
+
+  delete(key: PrefixKey): number {
+    const k = key as number;
+    const keys = this.keyAt;
+    const ids = this.idAt;
+    const mask = this.mask;
+    let i = this.home(k);
+    for (;;) {
+      const id = ids[i]!;
+      if (id === 0) return 0;
+      if (keys[i] === k) break;
+      i = (i + 1) & mask;
+    }
+    const removed = ids[i]!;
+    // Backward-shift deletion: move each later entry of the run into the hole when the
+    // hole lies on its probe path (between its home slot and where it sits).
+    let hole = i;
+    let j = (i + 1) & mask;
+    while (ids[j] !== 0) {
+      const h = this.home(keys[j]!);
+      if (((j - h) & mask) >= ((j - hole) & mask)) {
+        keys[hole] = keys[j]!;
+        ids[hole] = ids[j]!;
+        hole = j;
+      }
+      j = (j + 1) & mask;
+    }
+    ids[hole] = 0;
+    this.count--;
+    if (this.bits > minCapacityBits && this.count < (mask + 1) / 8) this.resize(this.bits - 1);
+    return removed;
+  }
+
+  forEach(visit: (id: number, key: PrefixKey) => void): void {
+    const keys = this.keyAt;
+    const ids = this.idAt;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id !== 0) visit(id, keys[i]!);
+    }
+  }
+
+  keys(): PrefixKey[] {
+    const out: PrefixKey[] = [];
+    this.forEach((_, k) => out.push(k));
+    return out;
+  }
+
+  private resize(bits: number): void {
+    const oldKeys = this.keyAt;
+    const oldIds = this.idAt;
+    this.bits = bits;
+    this.mask = (1 << bits) - 1;
+    this.keyAt = new Float64Array(1 << bits);
+    this.idAt = new Int32Array(1 << bits);
+    const keys = this.keyAt;
+    const ids = this.idAt;
+    const mask = this.mask;
+    for (let o = 0; o < oldIds.length; o++) {
+      const id = oldIds[o]!;
+      if (id === 0) continue;
+      const k = oldKeys[o]!;
+      let i = this.home(k);
+      while (ids[i] !== 0) i = (i + 1) & mask;
+      keys[i] = k;
+      ids[i] = id;
+    }
+  }
+}
+
+/** IPv6 keys are short strings, which a Map hashes well (and caches the hash in the string). */
+export class StringIdTable implements IdTable {
+  private readonly map = new Map<string, number>();
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: PrefixKey): number {
+    return this.map.get(key as string) ?? 0;
+  }
+
+  set(key: PrefixKey, id: number): void {
+    this.map.set(key as string, id);
+  }
+
+  delete(key: PrefixKey): number {
+    const id = this.map.get(key as string);
+    if (id === undefined) return 0;
+    this.map.delete(key as string);
+    return id;
+  }
+
+  forEach(visit: (id: number, key: PrefixKey) => void): void {
+    this.map.forEach(visit);
+  }
+
+  keys(): PrefixKey[] {
+    return [...this.map.keys()];
+  }
+}
+
+/**
+ * Objects named by small positive ids, reused after removal. The one array holding the
+ * objects is written once per object, instead of every table holding it.
+ */
+export class Pool<T> {
+  private readonly items: (T | undefined)[] = [undefined];
+  private readonly freeIds: number[] = [];
+
+  /** Objects held. */
+  get size(): number {
+    return this.items.length - 1 - this.freeIds.length;
+  }
+
+  add(item: T): number {
+    const id = this.freeIds.pop();
+    if (id !== undefined) {
+      this.items[id] = item;
+      return id;
+    }
+    this.items.push(item);
+    return this.items.length - 1;
+  }
+
+  /** The object of a live id. */
+  get(id: number): T {
+    return this.items[id] as T;
+  }
+
+  set(id: number, item: T): void {
+    this.items[id] = item;
+  }
+
+  remove(id: number): void {
+    this.items[id] = undefined;
+    this.freeIds.push(id);
+  }
+}

@@ -1,0 +1,571 @@
+// The RIB (RFC 4271 3.2, 9): an Adj-RIB-In per peer and family, a Loc-RIB per family, and
+// the change feed of best routes and multipath sets. It is the UpdateSink sessions hand
+// their UPDATEs to (RFC 7606 actions included), and takes locally originated routes.
+
+import { Afi, Safi, parseAddress, parsePrefix, type Prefix } from '../lib/address.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { familyKey, type FamilyKey } from '../wire/context.js';
+import { ErrorAction } from '../wire/errors.js';
+import type { NlriList } from '../wire/nlri.js';
+import type { PathAttributes } from '../wire/attributes/types.js';
+import { AttrType } from '../wire/attributes/types.js';
+import type { UpdateMessage } from '../wire/update.js';
+import { AdjRibIn } from './adj-rib-in.js';
+import { AttrStore, allReachable, uint32, type AttrSet, type NextHopResolver } from './attr-store.js';
+import { defaultDecisionOptions, noMultipath, noRoutes, type BestReason, type DecisionOptions, type MultipathOptions } from './best-path.js';
+import { LocRib, bestOf, multipathOf, pathsOf, sameRoutes, type LocValue, type RibChange } from './loc-rib.js';
+import { comparePrefixKeys, formatPrefixKey, ipv4KeyRaw, ipv6KeyRaw, prefixKey, type PrefixKey } from './prefix-key.js';
+import { RibPeer, Route, tickMs } from './route.js';
+import type { PeerInfo, UpdateSink } from './sink.js';
+
+export type { RibChange } from './loc-rib.js';
+export type { Route } from './route.js';
+
+export interface RibOptions {
+  readonly decision?: Partial<DecisionOptions>;
+  /** Multipath limits; off unless given. */
+  readonly multipath?: Partial<MultipathOptions>;
+  /** Whether a next hop can be reached (RFC 4271 9.1.2.1); every one can by default. */
+  readonly resolveNextHop?: NextHopResolver;
+  readonly clock?: Clock;
+  /** This speaker's BGP Identifier: the router ID of its own routes. */
+  readonly routerId?: Uint8Array | string;
+  readonly localAs?: number;
+}
+
+/** Gets every change of one UPDATE (or one larger operation, in chunks) at once. */
+export type RibListener = (changes: readonly RibChange[]) => void;
+
+/** A prefix of the Loc-RIB, as queries return it. */
+export interface LocRibEntry {
+  readonly family: FamilyKey;
+  readonly key: PrefixKey;
+  /** The prefix as text. */
+  readonly prefix: string;
+  readonly best: Route | undefined;
+  readonly multipath: readonly Route[];
+  /** Every candidate route. */
+  readonly paths: readonly Route[];
+  /** The step that made `best` win over the runner-up. */
+  readonly reason: BestReason | undefined;
+}
+
+/** A peer's counts for one family. */
+export interface PeerFamilyCounts {
+  /** Routes in its Adj-RIB-In (stale ones included). */
+  readonly received: number;
+  /** Routes kept from before a graceful restart, not yet announced again. */
+  readonly stale: number;
+}
+
+interface PeerState {
+  peer: RibPeer;
+  readonly adj: Map<FamilyKey, AdjRibIn>;
+  /** Families turned off by RFC 7606 / RFC 4760 7 "AFI/SAFI disable" on this session. */
+  readonly disabled: Set<FamilyKey>;
+  readonly endOfRib: Set<FamilyKey>;
+}
+
+const ipv4Unicast = familyKey(Afi.ipv4, Safi.unicast);
+/** Changes held before a long operation (peer down, sweep) hands them out. */
+const chunkSize = 8192;
+const noNextHop = new Uint8Array(0);
+
+export class Rib implements UpdateSink {
+  readonly decision: DecisionOptions;
+  readonly multipath: MultipathOptions;
+  readonly attrStore: AttrStore;
+  private readonly clock: Clock;
+  private readonly originMs: number;
+  private readonly locs = new Map<FamilyKey, LocRib>();
+  private readonly peers = new Map<string, PeerState>();
+  private readonly local: PeerState;
+  private listeners: RibListener[] = [];
+  private changes: RibChange[] = [];
+  private isRecording = false;
+  /** A prefix may have been changed twice in the pending changes: merge before handing out. */
+  private mayRepeat = false;
+  private sectionsInBatch = 0;
+  private lastInfo: PeerInfo | undefined;
+  private lastState: PeerState | undefined;
+
+  constructor(options: RibOptions = {}) {
+    this.decision = { ...defaultDecisionOptions, ...options.decision };
+    this.multipath = { ...noMultipath, ...options.multipath };
+    this.attrStore = new AttrStore(options.resolveNextHop ?? allReachable);
+    this.clock = options.clock ?? systemClock;
+    this.originMs = this.clock.now();
+    const routerId = options.routerId === undefined ? 0 : uint32(typeof options.routerId === 'string' ? parseAddress(options.routerId) : options.routerId);
+    const peer = new RibPeer('local', noNextHop, options.localAs ?? 0, routerId, false, true);
+    this.local = { peer, adj: new Map(), disabled: new Set(), endOfRib: new Set() };
+  }
+
+  /** Adds a listener of the change feed; returns its removal. */
+  subscribe(listener: RibListener): () => void {
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  // ---- UpdateSink
+
+  onEstablished(info: PeerInfo): void {
+    const state = this.peers.get(info.address);
+    const peer = ribPeerOf(info);
+    if (state === undefined) {
+      this.peers.set(info.address, { peer, adj: new Map(), disabled: new Set(), endOfRib: new Set() });
+    } else {
+      // Stale routes of a restarting peer keep the RibPeer they came with; new ones get this.
+      if (!isSamePeer(state.peer, peer)) state.peer = peer;
+      state.disabled.clear();
+      state.endOfRib.clear();
+    }
+    this.lastInfo = undefined;
+  }
+
+  onUpdate(info: PeerInfo, update: UpdateMessage): void {
+    const state = this.stateOf(info);
+    this.begin();
+    const attributes = update.attributes;
+    const action = update.action;
+    if (action === ErrorAction.afiSafiDisable) for (const family of disabledFamilies(update, state)) this.disableIn(state, family);
+    // RFC 7606 2: the NLRI of an UPDATE with a treat-as-withdraw fault are withdrawn;
+    // when a family was disabled too, that fault may hide behind the stronger action.
+    const isWithdrawAll = action === ErrorAction.treatAsWithdraw || (action === ErrorAction.afiSafiDisable && update.faults.some((f) => f.action === ErrorAction.treatAsWithdraw));
+    // RFC 4271 4.3 / 9: withdrawals first, so a prefix also in the NLRI ends up announced.
+    this.withdrawList(state, ipv4Unicast, update.withdrawn);
+    const unreach = attributes.mpUnreach;
+    if (unreach !== undefined) this.withdrawList(state, familyKey(unreach.afi, unreach.safi), unreach.withdrawn);
+    const reach = attributes.mpReach;
+    if (isWithdrawAll) {
+      this.withdrawList(state, ipv4Unicast, update.nlri);
+      if (reach !== undefined) this.withdrawList(state, familyKey(reach.afi, reach.safi), reach.nlri);
+    } else {
+      this.announceList(state, ipv4Unicast, update.nlri, update.attrKey, attributes, attributes.nextHop, undefined);
+      if (reach !== undefined) this.announceList(state, familyKey(reach.afi, reach.safi), reach.nlri, update.attrKey, attributes, reach.nextHop, reach.linkLocalNextHop);
+    }
+    this.flush();
+  }
+
+  /** RFC 4724 4.2: End-of-RIB ends a restart for the family; what stayed stale goes. */
+  onEndOfRib(info: PeerInfo, family: FamilyKey): void {
+    const state = this.stateOf(info);
+    state.endOfRib.add(family);
+    this.sweepStale(info.address, family);
+  }
+
+  /**
+   * Removes everything the peer sent. For graceful restart call `markStale` instead, then
+   * `sweepStale` (End-of-RIB does it per family) or `onPeerDown` when the restart fails.
+   */
+  onPeerDown(info: PeerInfo | string, _reason?: string): void {
+    const address = typeof info === 'string' ? info : info.address;
+    const state = this.peers.get(address);
+    if (state === undefined) return;
+    this.begin();
+    for (const adj of state.adj.values()) this.drain(adj);
+    this.peers.delete(address);
+    this.lastInfo = undefined;
+    this.flush();
+  }
+
+  // ---- graceful restart
+
+  /** Keeps the peer's routes as stale (RFC 4724 4.2) for the given families, or all. */
+  markStale(peer: PeerInfo | string, families?: Iterable<FamilyKey>): void {
+    const state = this.peers.get(typeof peer === 'string' ? peer : peer.address);
+    if (state === undefined) return;
+    const wanted = families === undefined ? undefined : new Set(families);
+    for (const [family, adj] of state.adj) if (wanted === undefined || wanted.has(family)) adj.markStale();
+  }
+
+  /** Removes the peer's routes of the family that are still stale; returns how many. */
+  sweepStale(peer: PeerInfo | string, family: FamilyKey): number {
+    const state = this.peers.get(typeof peer === 'string' ? peer : peer.address);
+    const adj = state?.adj.get(family);
+    if (adj === undefined || adj.staleSize === 0) return 0;
+    const loc = this.locs.get(family)!;
+    let removed = 0;
+    this.begin();
+    adj.sweepStale((key, routes) => {
+      removed += routes.length;
+      this.removeRoutes(loc, key, routes);
+    });
+    this.flush();
+    return removed;
+  }
+
+  /** Withdraws every route of the family from the peer and ignores the family until the session restarts. */
+  disableFamily(peer: PeerInfo | string, family: FamilyKey): void {
+    const state = this.peers.get(typeof peer === 'string' ? peer : peer.address);
+    if (state !== undefined) this.disableIn(state, family);
+  }
+
+  private disableIn(state: PeerState, family: FamilyKey): void {
+    state.disabled.add(family);
+    const adj = state.adj.get(family);
+    if (adj === undefined) return;
+    this.begin();
+    this.drain(adj);
+    this.flush();
+  }
+
+  // ---- local routes
+
+  /** Originates a route (or replaces this speaker's route for the prefix). */
+  originate(prefix: Prefix | string, attributes: PathAttributes, safi: number = Safi.unicast): void {
+    const p = typeof prefix === 'string' ? parsePrefix(prefix) : prefix;
+    const family = familyKey(p.afi, safi);
+    const nextHop = attributes.nextHop ?? attributes.mpReach?.nextHop ?? noNextHop;
+    const attrs = this.attrStore.internLocal(attributes, nextHop);
+    const loc = this.locOf(family);
+    if (loc === undefined) throw new Error(`cannot originate ${formatPrefixKey(prefixKey(p))}: no RIB for AFI ${p.afi}`);
+    this.begin();
+    this.announce(this.local.peer, this.adjOf(this.local, loc), loc, prefixKey(p), 0, attrs, this.tick());
+    this.attrStore.dropIfUnused(attrs);
+    this.flush();
+  }
+
+  /** Withdraws this speaker's route for the prefix. */
+  withdrawLocal(prefix: Prefix | string, safi: number = Safi.unicast): void {
+    const p = typeof prefix === 'string' ? parsePrefix(prefix) : prefix;
+    const family = familyKey(p.afi, safi);
+    const adj = this.local.adj.get(family);
+    if (adj === undefined) return;
+    this.begin();
+    this.withdraw(adj, this.locs.get(family)!, prefixKey(p), 0);
+    this.flush();
+  }
+
+  // ---- next hops
+
+  /**
+   * Asks the resolver (a new one if given) about every next hop again and reselects the
+   * prefixes whose routes changed reachability. Walks the whole RIB: call it when the
+   * resolver's answers changed, not per route.
+   */
+  revalidateNextHops(resolver?: NextHopResolver): number {
+    const changed = new Set<AttrSet>(this.attrStore.reachabilityChanges(resolver));
+    if (changed.size === 0) return 0;
+    const affected: { loc: LocRib; key: PrefixKey; previousBest: Route | undefined; previousMultipath: readonly Route[] }[] = [];
+    for (const loc of this.locs.values()) {
+      loc.forEach((value, key) => {
+        if (pathsOf(value).some((r) => changed.has(r.attrs))) affected.push({ loc, key, previousBest: bestOf(value), previousMultipath: multipathOf(value) });
+      });
+    }
+    for (const set of changed) set.isReachable = !set.isReachable;
+    this.begin();
+    for (const a of affected) {
+      a.loc.recompute(a.key);
+      this.record(a.loc, a.key, a.previousBest, a.previousMultipath, a.loc.get(a.key));
+    }
+    this.flush();
+    return affected.length;
+  }
+
+  // ---- queries
+
+  /** The Loc-RIB entry of a prefix (unicast unless `safi` says otherwise). */
+  get(prefix: Prefix | string, safi: number = Safi.unicast): LocRibEntry | undefined {
+    const p = typeof prefix === 'string' ? parsePrefix(prefix) : prefix;
+    return this.entry(familyKey(p.afi, safi), prefixKey(p));
+  }
+
+  /** The Loc-RIB entry of a prefix key. */
+  entry(family: FamilyKey, key: PrefixKey): LocRibEntry | undefined {
+    const loc = this.locs.get(family);
+    const value = loc?.get(key);
+    if (loc === undefined || value === undefined) return undefined;
+    return { family, key, prefix: formatPrefixKey(key), best: bestOf(value), multipath: multipathOf(value), paths: pathsOf(value), reason: loc.reason(key) };
+  }
+
+  /**
+   * Visits every prefix of the family that has a best route, in table (hash) order, without
+   * allocating: for bulk consumers such as a FIB resync.
+   */
+  forEachBest(family: FamilyKey, visit: (key: PrefixKey, best: Route, multipath: readonly Route[]) => void): void {
+    this.locs.get(family)?.forEach((value, key) => {
+      const best = bestOf(value);
+      if (best !== undefined) visit(key, best, multipathOf(value));
+    });
+  }
+
+  /** The family's prefixes in prefix order (address, then length), from a snapshot of the keys. */
+  *entries(family: FamilyKey): Generator<LocRibEntry> {
+    const loc = this.locs.get(family);
+    if (loc === undefined) return;
+    const keys = loc.keys();
+    // IPv4 keys are numbers whose numeric order is prefix order; a Float64Array sorts them fastest.
+    const sorted: Iterable<PrefixKey> = typeof keys[0] === 'number' ? Float64Array.from(keys as number[]).sort() : keys.sort(comparePrefixKeys);
+    for (const key of sorted) {
+      const e = this.entry(family, key);
+      if (e !== undefined) yield e;
+    }
+  }
+
+  /** Prefixes in the family's Loc-RIB. O(1). */
+  prefixCount(family: FamilyKey): number {
+    return this.locs.get(family)?.size ?? 0;
+  }
+
+  /** Routes (all peers) in the family's Loc-RIB. O(1). */
+  routeCount(family: FamilyKey): number {
+    return this.locs.get(family)?.routeCount ?? 0;
+  }
+
+  /** A peer's counts for a family. O(1). */
+  peerCounts(peer: PeerInfo | string, family: FamilyKey): PeerFamilyCounts {
+    const state = peer === 'local' ? this.local : this.peers.get(typeof peer === 'string' ? peer : peer.address);
+    const adj = state?.adj.get(family);
+    return { received: adj?.size ?? 0, stale: adj?.staleSize ?? 0 };
+  }
+
+  /** Visits a peer's Adj-RIB-In for a family ("local" for originated routes). */
+  forEachAdjRibIn(peer: PeerInfo | string, family: FamilyKey, visit: (key: PrefixKey, route: Route, isStale: boolean) => void): void {
+    const state = peer === 'local' ? this.local : this.peers.get(typeof peer === 'string' ? peer : peer.address);
+    const adj = state?.adj.get(family);
+    adj?.forEach((route, key) => visit(key, route, adj.staleSize > 0 && adj.isStale(key, route)));
+  }
+
+  /** How long ago the route arrived, in milliseconds (to `tickMs`). */
+  ageMs(route: Route): number {
+    return Math.max(0, this.clock.now() - this.originMs - route.receivedTick * tickMs);
+  }
+
+  /** Addresses of the peers the RIB knows. */
+  peerAddresses(): string[] {
+    return [...this.peers.keys()];
+  }
+
+  /** True once the peer sent End-of-RIB for the family on its current session. */
+  hasEndOfRib(peer: PeerInfo | string, family: FamilyKey): boolean {
+    return this.peers.get(typeof peer === 'string' ? peer : peer.address)?.endOfRib.has(family) ?? false;
+  }
+
+  // ---- internals
+
+  private stateOf(info: PeerInfo): PeerState {
+    if (info === this.lastInfo) return this.lastState!;
+    let state = this.peers.get(info.address);
+    if (state === undefined) {
+      state = { peer: ribPeerOf(info), adj: new Map(), disabled: new Set(), endOfRib: new Set() };
+      this.peers.set(info.address, state);
+    }
+    this.lastInfo = info;
+    this.lastState = state;
+    return state;
+  }
+
+  /** The family's Loc-RIB; undefined for address families this RIB does not hold. */
+  private locOf(family: FamilyKey): LocRib | undefined {
+    let loc = this.locs.get(family);
+    if (loc === undefined) {
+      const afi = family >> 8;
+      if (afi !== Afi.ipv4 && afi !== Afi.ipv6) return undefined;
+      loc = new LocRib(family, afi === Afi.ipv4, this.decision, this.multipath);
+      this.locs.set(family, loc);
+    }
+    return loc;
+  }
+
+  private adjOf(state: PeerState, loc: LocRib): AdjRibIn {
+    let adj = state.adj.get(loc.family);
+    if (adj === undefined) {
+      adj = new AdjRibIn(loc.family, loc.family >> 8 === Afi.ipv4, loc.routes);
+      state.adj.set(loc.family, adj);
+    }
+    return adj;
+  }
+
+  private tick(): number {
+    return Math.floor((this.clock.now() - this.originMs) / tickMs);
+  }
+
+  private noteSection(list: NlriList): void {
+    if (++this.sectionsInBatch > 1 || list.hasPathId) this.mayRepeat = true;
+  }
+
+  private announceList(state: PeerState, family: FamilyKey, list: NlriList, attrKey: Uint8Array, attributes: PathAttributes, nextHop: Uint8Array | undefined, linkLocalNextHop: Uint8Array | undefined): void {
+    if (list.count === 0 || state.disabled.has(family)) return;
+    // RFC 7606 3 (d): without its next hop a route cannot be used; the codec should have
+    // asked for treat-as-withdraw already.
+    if (nextHop === undefined) {
+      this.withdrawList(state, family, list);
+      return;
+    }
+    const loc = this.locOf(family);
+    if (loc === undefined) return;
+    this.noteSection(list);
+    const adj = this.adjOf(state, loc);
+    const attrs = this.attrStore.intern(attrKey, attributes, nextHop, linkLocalNextHop, state.peer.isEbgp);
+    const peer = state.peer;
+    const tick = this.tick();
+    if (list.afi === Afi.ipv4) list.forEachRaw((bytes, offset, length, pathId) => this.announce(peer, adj, loc, ipv4KeyRaw(bytes, offset, length), pathId, attrs, tick));
+    else list.forEachRaw((bytes, offset, length, pathId) => this.announce(peer, adj, loc, ipv6KeyRaw(bytes, offset, length), pathId, attrs, tick));
+    this.attrStore.dropIfUnused(attrs);
+  }
+
+  private withdrawList(state: PeerState, family: FamilyKey, list: NlriList): void {
+    if (list.count === 0) return;
+    const adj = state.adj.get(family);
+    if (adj === undefined || adj.size === 0) return;
+    const loc = this.locs.get(family)!;
+    this.noteSection(list);
+    if (list.afi === Afi.ipv4) list.forEachRaw((bytes, offset, length, pathId) => this.withdraw(adj, loc, ipv4KeyRaw(bytes, offset, length), pathId));
+    else list.forEachRaw((bytes, offset, length, pathId) => this.withdraw(adj, loc, ipv6KeyRaw(bytes, offset, length), pathId));
+  }
+
+  private announce(peer: RibPeer, adj: AdjRibIn, loc: LocRib, key: PrefixKey, pathId: number, attrs: AttrSet, tick: number): void {
+    const route = new Route(attrs, peer, pathId, tick);
+    loc.register(route);
+    const old = adj.put(key, route);
+    if (old !== undefined && old.attrs === attrs && old.peer === peer) {
+      // Nothing changed: keep the old route (and its age), fresh again if it was stale
+      // (RFC 4724 4.2). Storing first and undoing here keeps the usual case to one lookup.
+      adj.put(key, old);
+      loc.unregister(route);
+      return;
+    }
+    this.attrStore.retain(attrs);
+    this.select(loc, key, route, old);
+    if (old !== undefined) {
+      this.attrStore.release(old.attrs);
+      loc.unregister(old);
+    }
+  }
+
+  private withdraw(adj: AdjRibIn, loc: LocRib, key: PrefixKey, pathId: number): void {
+    const old = adj.remove(key, pathId);
+    if (old === undefined) return;
+    this.select(loc, key, undefined, old);
+    this.attrStore.release(old.attrs);
+    loc.unregister(old);
+  }
+
+  private select(loc: LocRib, key: PrefixKey, added: Route | undefined, removed: Route | undefined): void {
+    const before = loc.get(key);
+    if (!this.isRecording) {
+      loc.apply(key, added, removed, before);
+      return;
+    }
+    const previousBest = bestOf(before);
+    const previousMultipath = multipathOf(before);
+    this.record(loc, key, previousBest, previousMultipath, loc.apply(key, added, removed, before));
+  }
+
+  /** Takes several routes of one prefix out at once (one change for the prefix). */
+  private removeRoutes(loc: LocRib, key: PrefixKey, routes: readonly Route[]): void {
+    let value = loc.get(key);
+    const previousBest = bestOf(value);
+    const previousMultipath = this.isRecording ? multipathOf(value) : noRoutes;
+    for (const r of routes) {
+      value = loc.apply(key, undefined, r, value);
+      this.attrStore.release(r.attrs);
+      loc.unregister(r);
+    }
+    if (this.isRecording) {
+      this.record(loc, key, previousBest, previousMultipath, value);
+      if (this.changes.length >= chunkSize && !this.mayRepeat) this.flush();
+    }
+  }
+
+  private drain(adj: AdjRibIn): void {
+    const loc = this.locs.get(adj.family)!;
+    if (adj.staleSize > 0 && adj.staleSize < adj.size) this.mayRepeat = true;
+    adj.drain((key, routes) => this.removeRoutes(loc, key, routes));
+  }
+
+  private record(loc: LocRib, key: PrefixKey, previousBest: Route | undefined, previousMultipath: readonly Route[], value: LocValue | undefined): void {
+    if (!this.isRecording) return;
+    const best = bestOf(value);
+    const multipath = multipathOf(value);
+    if (best === previousBest && sameRoutes(multipath, previousMultipath)) return;
+    this.changes.push({ family: loc.family, key, best, multipath, previousBest, previousMultipath });
+  }
+
+  private begin(): void {
+    this.isRecording = this.listeners.length > 0;
+    this.sectionsInBatch = 0;
+  }
+
+  /** Hands the pending changes to every listener; a listener's error is thrown after all ran. */
+  private flush(): void {
+    let changes = this.changes;
+    if (changes.length === 0) return;
+    if (this.mayRepeat) changes = coalesce(changes);
+    this.changes = [];
+    this.mayRepeat = false;
+    this.sectionsInBatch = 0;
+    if (changes.length === 0) return;
+    const errors: unknown[] = [];
+    for (const listener of this.listeners) {
+      try {
+        listener(changes);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, 'RIB change listeners failed');
+  }
+}
+
+/** One change per prefix: the first one's previous state and the last one's new state. */
+function coalesce(changes: readonly RibChange[]): RibChange[] {
+  const at = new Map<FamilyKey, Map<PrefixKey, number>>();
+  const out: RibChange[] = [];
+  for (const c of changes) {
+    let byKey = at.get(c.family);
+    if (byKey === undefined) at.set(c.family, (byKey = new Map()));
+    const i = byKey.get(c.key);
+    if (i === undefined) {
+      byKey.set(c.key, out.length);
+      out.push(c);
+    } else {
+      const first = out[i]!;
+      out[i] = { ...c, previousBest: first.previousBest, previousMultipath: first.previousMultipath };
+    }
+  }
+  return out.filter((c) => c.best !== c.previousBest || !sameRoutes(c.multipath, c.previousMultipath));
+}
+
+function ribPeerOf(info: PeerInfo): RibPeer {
+  return new RibPeer(info.address, parseAddress(info.address), info.peerAs, uint32(info.routerId), info.isEbgp, false);
+}
+
+function isSamePeer(a: RibPeer, b: RibPeer): boolean {
+  return a.peerAs === b.peerAs && a.routerId === b.routerId && a.isEbgp === b.isEbgp;
+}
+
+/**
+ * The families an "AFI/SAFI disable" UPDATE names: read from each fault's data (the
+ * faulty MP attribute, RFC 4271 6.3), else the MP attributes that were decoded; when
+ * neither tells, every family of the peer, the only safe reading.
+ */
+function disabledFamilies(update: UpdateMessage, state: PeerState): FamilyKey[] {
+  const out = new Set<FamilyKey>();
+  for (const fault of update.faults) {
+    if (fault.action !== ErrorAction.afiSafiDisable) continue;
+    const family = familyOfMpAttribute(fault.data);
+    if (family !== undefined) out.add(family);
+  }
+  if (out.size === 0) {
+    const { mpReach, mpUnreach } = update.attributes;
+    if (mpReach !== undefined) out.add(familyKey(mpReach.afi, mpReach.safi));
+    if (mpUnreach !== undefined) out.add(familyKey(mpUnreach.afi, mpUnreach.safi));
+  }
+  if (out.size === 0) for (const family of state.adj.keys()) out.add(family);
+  return [...out];
+}
+
+/** AFI/SAFI of an MP_REACH_NLRI / MP_UNREACH_NLRI given whole (flags, type, length, value). */
+export function familyOfMpAttribute(data: Uint8Array): FamilyKey | undefined {
+  if (data.length < 2) return undefined;
+  const type = data[1];
+  if (type !== AttrType.mpReach && type !== AttrType.mpUnreach) return undefined;
+  const at = 2 + ((data[0]! & 0x10) !== 0 ? 2 : 1);
+  if (data.length < at + 3) return undefined;
+  return familyKey((data[at]! << 8) | data[at + 1]!, data[at + 2]!);
+}
+

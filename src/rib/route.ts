@@ -1,0 +1,48 @@
+// A route as the RIB holds it: one small object per (prefix, peer, path id), sharing its
+// attributes with every other route that came with the same ones. The prefix itself is
+// the table key and lives nowhere else.
+
+import type { AttrSet } from './attr-store.js';
+
+/** Who a route came from, as the decision process needs it (RFC 4271 9.1.2.2). */
+export class RibPeer {
+  constructor(
+    /** The peer's address as text; "local" for routes this speaker originates. */
+    readonly address: string,
+    /** The same address as 4 or 16 bytes (empty for local): the last tie-breaker. */
+    readonly addressBytes: Uint8Array,
+    readonly peerAs: number,
+    /** BGP Identifier as an unsigned 32-bit number. */
+    readonly routerId: number,
+    readonly isEbgp: boolean,
+    /** Routes this speaker originates (decision step "locally originated"). */
+    readonly isLocal: boolean,
+  ) {}
+}
+
+/** One path to a prefix. Immutable but for `id`: a change of attributes is a new Route. */
+export class Route {
+  /** The route's id in its family's pool while the RIB holds it (tables store ids); 0 outside. */
+  id = 0;
+
+  constructor(
+    readonly attrs: AttrSet,
+    readonly peer: RibPeer,
+    /** RFC 7911 path identifier; 0 when the peer sends none. */
+    readonly pathId: number,
+    /**
+     * When the route arrived, in ticks of `tickMs` of the RIB's clock: the route's age
+     * for "prefer the oldest" and for display. A tick is small enough to stay a V8 small
+     * integer (no boxed number per route) for years of uptime.
+     */
+    readonly receivedTick: number,
+  ) {}
+
+  /** The next hop the route forwards to (4 or 16 bytes; empty for a local route without one). */
+  get nextHop(): Uint8Array {
+    return this.attrs.nextHop;
+  }
+}
+
+/** Milliseconds in one `Route.receivedTick`. */
+export const tickMs = 100;
