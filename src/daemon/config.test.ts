@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, configTypeOf, loadConfig, parseConfig, type DaemonConfig } from './config.js';
+import { ConfigError, configTypeOf, defaultMaximumPaths, dynamicNeighborConfig, loadConfig, matchDynamicRange, noMultipathConfig, parseConfig, type DaemonConfig } from './config.js';
 import { Afi, Safi } from '../lib/address.js';
 import { familyKey } from '../wire/context.js';
 import { Origin, WellKnownCommunity } from '../wire/attributes/types.js';
@@ -199,15 +199,16 @@ test('a YAML error names the line of the key too', () => {
 });
 
 test('keys gobgpd knows but tsbgpd does not implement are refused by name, or warned with allowUnsupported', () => {
-  const text = `${nb('auth-password = "secret"\n[neighbors.apply-policy.config]\nimport-policy-list = ["p"]\n')}[[peer-groups]]\n[peer-groups.config]\npeer-group-name = "k8s"\n`;
-  rejects(text, /^f\.conf:8: neighbors\[0\]\.config\.auth-password: not supported by tsbgpd yet .*also unsupported: neighbors\[0\]\.apply-policy at line 9, peer-groups at line 11\)$/);
+  const text = `${nb('auth-password = "secret"\n[neighbors.apply-policy.config]\nimport-policy-list = ["p"]\n')}[[rpki-servers]]\n[rpki-servers.config]\naddress = "10.0.0.9"\n`;
+  rejects(text, /^f\.conf:8: neighbors\[0\]\.config\.auth-password: not supported by tsbgpd yet .*also unsupported: neighbors\[0\]\.apply-policy at line 9, rpki-servers at line 11\)$/);
   const c = parseConfig(text, 'toml', 'f.conf', { allowUnsupported: true });
   assert.deepEqual(c.warnings, [
     'f.conf:8: neighbors[0].config.auth-password: not supported by tsbgpd yet; ignored',
     'f.conf:9: neighbors[0].apply-policy: not supported by tsbgpd yet; ignored',
-    'f.conf:11: peer-groups: not supported by tsbgpd yet; ignored',
+    'f.conf:11: rpki-servers: not supported by tsbgpd yet; ignored',
   ]);
-  rejects(`${base}[global.use-multiple-paths.config]\nenabled = true\n`, /^f\.conf:4: global\.use-multiple-paths: not supported/);
+  rejects(`${base}[global.graceful-restart.config]\nenabled = true\n`, /^f\.conf:4: global\.graceful-restart: not supported/);
+  rejects(`${base}[[peer-groups]]\n[peer-groups.config]\npeer-group-name = "g"\nauth-password = "x"\n`, /^f\.conf:7: peer-groups\[0\]\.config\.auth-password: not supported/);
   rejects(`${base}[zebra.config]\nenabled = true\n`, /^f\.conf:4: zebra: not supported/);
   rejects(nb('[[neighbors.afi-safis]]\n[neighbors.afi-safis.config]\nafi-safi-name = "l2vpn-evpn"\n'), /^f\.conf:10: neighbors\[0\]\.afi-safis\[0\]\.config\.afi-safi-name: not supported/);
 });
@@ -247,4 +248,206 @@ test('locating keys follows array-of-tables elements and dotted keys', () => {
 test('loadConfig reports an unreadable file', () => {
   assert.throws(() => loadConfig('/nonexistent/tsbgpd.toml'), /^ConfigError: \/nonexistent\/tsbgpd\.toml: cannot read the configuration file \(ENOENT\)$/);
   assert.ok(readFileSync(resolve(examples, 'tsbgpd.toml'), 'utf8').includes('[[originate]]'));
+});
+
+// ---- peer groups, dynamic neighbors, use-multiple-paths ----
+
+const routerToml = `[global.config]
+  as = 64512
+  router-id = "172.17.0.1"
+[global.use-multiple-paths.config]
+  enabled = true
+[global.use-multiple-paths.ebgp.config]
+  maximum-paths = 8
+  allow-multiple-as = true
+[global.use-multiple-paths.ibgp.config]
+  maximum-paths = 4
+
+[[peer-groups]]
+  [peer-groups.config]
+    peer-group-name = "k8s"
+    peer-as = 64522
+    description = "cluster nodes"
+  [peer-groups.timers.config]
+    hold-time = 30
+    keepalive-interval = 5
+  [peer-groups.transport.config]
+    remote-port = 1179
+[[peer-groups]]
+  [peer-groups.config]
+    peer-group-name = "edge"
+    peer-as = 64600
+    local-as = 65000
+  [[peer-groups.afi-safis]]
+    [peer-groups.afi-safis.config]
+      afi-safi-name = "ipv6-unicast"
+
+[[dynamic-neighbors]]
+  [dynamic-neighbors.config]
+    prefix = "172.17.0.0/24"
+    peer-group = "k8s"
+[[dynamic-neighbors]]
+  [dynamic-neighbors.config]
+    prefix = "172.17.0.128/25"
+    peer-group = "edge"
+
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "172.17.0.10"
+    peer-group = "k8s"
+  [neighbors.timers.config]
+    hold-time = 60
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "172.17.1.10"
+    peer-group = "edge"
+    peer-as = 64601
+`;
+
+const routerYaml = `global:
+  config: { as: 64512, router-id: 172.17.0.1 }
+  use-multiple-paths:
+    config: { enabled: true }
+    ebgp: { config: { maximum-paths: 8, allow-multiple-as: true } }
+    ibgp: { config: { maximum-paths: 4 } }
+peer-groups:
+  - config: { peer-group-name: k8s, peer-as: 64522, description: cluster nodes }
+    timers: { config: { hold-time: 30, keepalive-interval: 5 } }
+    transport: { config: { remote-port: 1179 } }
+  - config: { peer-group-name: edge, peer-as: 64600, local-as: 65000 }
+    afi-safis:
+      - config: { afi-safi-name: ipv6-unicast }
+dynamic-neighbors:
+  - config: { prefix: 172.17.0.0/24, peer-group: k8s }
+  - config: { prefix: 172.17.0.128/25, peer-group: edge }
+neighbors:
+  - config: { neighbor-address: 172.17.0.10, peer-group: k8s }
+    timers: { config: { hold-time: 60 } }
+  - config: { neighbor-address: 172.17.1.10, peer-group: edge, peer-as: 64601 }
+`;
+
+test('peer groups, dynamic neighbors and use-multiple-paths read the same from TOML and YAML', () => {
+  const t = parseConfig(routerToml, 'toml', 'r.toml');
+  const y = parseConfig(routerYaml, 'yaml', 'r.yaml');
+  assert.deepEqual(withoutFile(t), withoutFile(y));
+  assert.deepEqual(t.useMultiplePaths, { isEnabled: true, ebgpMaximumPaths: 8, ibgpMaximumPaths: 4, allowMultipleAs: true });
+  assert.deepEqual(t.peerGroups.map((g) => g.name), ['k8s', 'edge']);
+  assert.deepEqual(t.peerGroups[0]!.settings, { peerAs: 64522, description: 'cluster nodes', remotePort: 1179, holdTimeSec: 30, keepaliveSec: 5 });
+  assert.deepEqual(
+    t.dynamicNeighbors.map((r) => [r.prefixText, r.peerGroup]),
+    [['172.17.0.0/24', 'k8s'], ['172.17.0.128/25', 'edge']],
+  );
+  assert.deepEqual(t.warnings, []);
+});
+
+test('a neighbor of a group takes each key it does not set from the group', () => {
+  const c = parseConfig(routerToml, 'toml', 'r.toml');
+  const [a, b] = c.neighbors;
+  assert.deepEqual(a, {
+    address: '172.17.0.10',
+    peerAs: 64522,
+    localAs: 64512,
+    isLocalAsFromGlobal: true,
+    description: 'cluster nodes',
+    isPassive: false,
+    remotePort: 1179,
+    holdTimeSec: 60,
+    keepaliveSec: 5,
+    connectRetrySec: 120,
+    families: [ipv4],
+    peerGroup: 'k8s',
+  });
+  assert.equal(b!.peerAs, 64601, 'its own peer-as wins');
+  assert.equal(b!.localAs, 65000);
+  assert.equal(b!.isLocalAsFromGlobal, false);
+  assert.deepEqual(b!.families, [ipv6], "the group's afi-safis list");
+});
+
+test('a dynamic peer gets the group of the longest range holding it, passive', () => {
+  const c = parseConfig(routerToml, 'toml', 'r.toml');
+  assert.equal(matchDynamicRange(c.dynamicNeighbors, '172.17.0.21')?.prefixText, '172.17.0.0/24');
+  assert.equal(matchDynamicRange(c.dynamicNeighbors, '172.17.0.200')?.prefixText, '172.17.0.128/25');
+  assert.equal(matchDynamicRange(c.dynamicNeighbors, '172.17.1.21'), undefined);
+  assert.equal(matchDynamicRange(c.dynamicNeighbors, '2001:db8::1'), undefined);
+  assert.equal(matchDynamicRange(c.dynamicNeighbors, 'not an address'), undefined);
+  const d = dynamicNeighborConfig(c, '172.17.0.22');
+  assert.deepEqual(d?.neighbor, {
+    address: '172.17.0.22',
+    peerAs: 64522,
+    localAs: 64512,
+    isLocalAsFromGlobal: true,
+    description: 'cluster nodes',
+    isPassive: true,
+    remotePort: 1179,
+    holdTimeSec: 30,
+    keepaliveSec: 5,
+    connectRetrySec: 120,
+    families: [ipv4],
+    peerGroup: 'k8s',
+  });
+  assert.ok(Object.isFrozen(d!.neighbor));
+  assert.equal(dynamicNeighborConfig(c, '172.17.0.200')?.neighbor.peerAs, 64600);
+  assert.equal(dynamicNeighborConfig(c, '10.0.0.1'), undefined);
+});
+
+test("the scenario's router configuration is accepted; multipath defaults", () => {
+  const scenario = `[global.config]
+  as = 64512
+  router-id = "172.17.0.1"
+[global.use-multiple-paths.config]
+  enabled = true
+[[peer-groups]]
+  [peer-groups.config]
+    peer-group-name = "k8s"
+    peer-as = 64522
+[[dynamic-neighbors]]
+  [dynamic-neighbors.config]
+    prefix = "172.17.0.0/24"
+    peer-group = "k8s"
+`;
+  const c = parseConfig(scenario, 'toml', 'rt-01.toml');
+  assert.deepEqual(c.useMultiplePaths, { isEnabled: true, ebgpMaximumPaths: defaultMaximumPaths, ibgpMaximumPaths: defaultMaximumPaths, allowMultipleAs: false });
+  assert.deepEqual(c.neighbors, []);
+  assert.equal(dynamicNeighborConfig(c, '172.17.0.23')?.neighbor.peerAs, 64522);
+  assert.deepEqual(parseConfig(base, 'toml', 'f').useMultiplePaths, noMultipathConfig);
+  assert.equal(parseConfig(`${base}[global.use-multiple-paths.config]\nenabled = false\n`, 'toml', 'f').useMultiplePaths.isEnabled, false);
+});
+
+const group = (lines = ''): string => `${base}[[peer-groups]]\n[peer-groups.config]\npeer-group-name = "k8s"\npeer-as = 64522\n${lines}`;
+const range = (prefix: string, name = 'k8s'): string => `[[dynamic-neighbors]]\n[dynamic-neighbors.config]\nprefix = "${prefix}"\npeer-group = "${name}"\n`;
+
+test('each bad peer group, dynamic neighbor or multipath value is named with its line', () => {
+  const cases: readonly [string, RegExp][] = [
+    [`${base}[[peer-groups]]\n[peer-groups.config]\npeer-as = 1\n`, /^f\.conf:5: peer-groups\[0\]\.config\.peer-group-name: missing/],
+    [`${base}[[peer-groups]]\n[peer-groups.config]\npeer-group-name = ""\n`, /^f\.conf:6: peer-groups\[0\]\.config\.peer-group-name: expected a non-empty name, got ""$/],
+    [`${group()}[[peer-groups]]\n[peer-groups.config]\npeer-group-name = "k8s"\n`, /^f\.conf:10: peer-groups\[1\]\.config\.peer-group-name: duplicate peer group "k8s" \(also peer-groups\[0\]\)$/],
+    [group('local-as = 0\n'), /^f\.conf:8: peer-groups\[0\]\.config\.local-as: expected an AS number from 1 to 4294967295, got 0$/],
+    [group('[peer-groups.timers.config]\nhold-time = 1\n'), /^f\.conf:9: peer-groups\[0\]\.timers\.config\.hold-time: expected 0 or an integer from 3 to 65535, got 1$/],
+    [group('[peer-groups.timers.config]\nhold-time = 9\nkeepalive-interval = 10\n'), /^f\.conf:10: peer-groups\[0\]\.timers\.config\.keepalive-interval: expected an integer from 1 to the hold-time \(9\), got 10$/],
+    [group('foo = 1\n'), /^f\.conf:8: peer-groups\[0\]\.config\.foo: unknown key$/],
+    [`${base}[[neighbors]]\n[neighbors.config]\nneighbor-address = "10.0.0.2"\npeer-group = "nope"\n`, /^f\.conf:7: neighbors\[0\]\.config\.peer-group: unknown peer group "nope" \(no \[\[peer-groups\]\] defined\)$/],
+    [`${group()}[[neighbors]]\n[neighbors.config]\nneighbor-address = "10.0.0.2"\npeer-group = "k9s"\n`, /^f\.conf:11: neighbors\[0\]\.config\.peer-group: unknown peer group "k9s" \(defined: "k8s"\)$/],
+    [`${base}[[peer-groups]]\n[peer-groups.config]\npeer-group-name = "g"\n[[neighbors]]\n[neighbors.config]\nneighbor-address = "10.0.0.2"\npeer-group = "g"\n`, /^f\.conf:8: neighbors\[0\]\.config\.peer-as: missing, and peer group "g" sets none$/],
+    [`${base}[[neighbors]]\n[neighbors.config]\nneighbor-address = "10.0.0.2"\n`, /^f\.conf:5: neighbors\[0\]\.config\.peer-as: expected an AS number from 1 to 4294967295, got nothing$/],
+    // The keepalive of the neighbor against the hold time of its group: the neighbor's line.
+    [`${group('[peer-groups.timers.config]\nhold-time = 9\n')}[[neighbors]]\n[neighbors.config]\nneighbor-address = "10.0.0.2"\npeer-group = "k8s"\n[neighbors.timers.config]\nkeepalive-interval = 20\n`, /^f\.conf:15: neighbors\[0\]\.timers\.config\.keepalive-interval: expected an integer from 1 to the hold-time \(9\), got 20$/],
+    // The group's local address against the family of the neighbor: the group's line.
+    [`${group('[peer-groups.transport.config]\nlocal-address = "2001:db8::1"\n')}[[neighbors]]\n[neighbors.config]\nneighbor-address = "10.0.0.2"\npeer-group = "k8s"\n`, /^f\.conf:9: peer-groups\[0\]\.transport\.config\.local-address: expected an IPv4 address \(the neighbor's family\), got "2001:db8::1"$/],
+    [`${group('[peer-groups.transport.config]\nlocal-address = "2001:db8::1"\n')}${range('172.17.0.0/24')}`, /^f\.conf:9: peer-groups\[0\]\.transport\.config\.local-address: expected an IPv4 address \(the family of dynamic-neighbors\[0\] prefix 172\.17\.0\.0\/24\), got "2001:db8::1"$/],
+    [`${group()}${range('172.17.0.1/24')}`, /^f\.conf:10: dynamic-neighbors\[0\]\.config\.prefix: expected a prefix "address\/length" with the host bits zero \(host bits set in "172\.17\.0\.1\/24"\), got "172\.17\.0\.1\/24"$/],
+    [`${group()}${range('172.17.0.0/33')}`, /^f\.conf:10: dynamic-neighbors\[0\]\.config\.prefix: expected a prefix .*bad prefix length/],
+    [`${group()}${range('172.17.0.0')}`, /^f\.conf:10: dynamic-neighbors\[0\]\.config\.prefix: expected a prefix .*no "\/len"/],
+    [`${group()}${range('172.17.0.0/24', 'k9s')}`, /^f\.conf:11: dynamic-neighbors\[0\]\.config\.peer-group: unknown peer group "k9s" \(defined: "k8s"\)$/],
+    [`${group()}[[dynamic-neighbors]]\n[dynamic-neighbors.config]\npeer-group = "k8s"\n`, /^f\.conf:9: dynamic-neighbors\[0\]\.config\.prefix: missing/],
+    [`${group()}[[dynamic-neighbors]]\n[dynamic-neighbors.config]\nprefix = "10.0.0.0/8"\n`, /^f\.conf:9: dynamic-neighbors\[0\]\.config\.peer-group: missing/],
+    [`${group()}[[dynamic-neighbors]]\n[dynamic-neighbors.config]\nprefix = "10.0.0.0/8"\npeer-group = "k8s"\nport = 1\n`, /^f\.conf:12: dynamic-neighbors\[0\]\.config\.port: unknown key$/],
+    [`${group()}${range('10.0.0.0/8')}${range('10.0.0.0/8')}`, /^f\.conf:14: dynamic-neighbors\[1\]\.config\.prefix: duplicate range 10\.0\.0\.0\/8 \(also dynamic-neighbors\[0\]\)$/],
+    [`${base}[[peer-groups]]\n[peer-groups.config]\npeer-group-name = "g"\n${range('10.0.0.0/8', 'g')}`, /^f\.conf:10: dynamic-neighbors\[0\]\.config\.peer-group: peer group "g" sets no peer-as/],
+    [`${base}[global.use-multiple-paths.config]\nenabled = "yes"\n`, /^f\.conf:5: global\.use-multiple-paths\.config\.enabled: expected true or false, got "yes"$/],
+    [`${base}[global.use-multiple-paths.ebgp.config]\nmaximum-paths = 0\n`, /^f\.conf:5: global\.use-multiple-paths\.ebgp\.config\.maximum-paths: expected an integer from 1 to 1024, got 0$/],
+    [`${base}[global.use-multiple-paths.ebgp.config]\nallow-multiple-as = 1\n`, /^f\.conf:5: global\.use-multiple-paths\.ebgp\.config\.allow-multiple-as: expected true or false, got 1$/],
+    [`${base}[global.use-multiple-paths.ibgp.config]\nallow-multiple-as = true\n`, /^f\.conf:5: global\.use-multiple-paths\.ibgp\.config\.allow-multiple-as: unknown key$/],
+    [`${base}[global.use-multiple-paths.ibgp.config]\nmaximum-paths = 2000\n`, /^f\.conf:5: global\.use-multiple-paths\.ibgp\.config\.maximum-paths: expected an integer from 1 to 1024, got 2000$/],
+  ];
+  for (const [text, pattern] of cases) rejects(text, pattern);
 });

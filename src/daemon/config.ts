@@ -1,14 +1,15 @@
 // tsbgpd's configuration: gobgpd's file format (TOML or YAML), the subset tsbgpd
-// implements, plus our top-level `originate` list. Every value is checked; an error
-// names the file, the line and the key. Keys gobgpd knows but tsbgpd does not
-// implement yet are refused by name (or, with allowUnsupported, reported as warnings);
-// keys gobgpd does not know either are always errors, as gobgpd's exact decoding does.
+// implements (neighbors, peer groups, dynamic neighbors, multipath), plus our top-level
+// `originate` list. Every value is checked; an error names the file, the line and the
+// key. Keys gobgpd knows but tsbgpd does not implement yet are refused by name (or, with
+// allowUnsupported, reported as warnings); keys gobgpd does not know either are always
+// errors, as gobgpd's exact decoding does.
 
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { isIPv4, isIPv6 } from 'node:net';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { Afi, Safi, AddressError, formatAddress, formatPrefix, parseAddress, parsePrefix, type Prefix } from '../lib/address.js';
+import { Afi, Safi, AddressError, formatAddress, formatPrefix, parseAddress, parsePrefix, prefixContains, type Prefix } from '../lib/address.js';
 import { familyKey, familyName, type FamilyKey } from '../wire/context.js';
 import { Origin, WellKnownCommunity } from '../wire/attributes/types.js';
 import { childPath, locateToml, locateYaml, parseYamlWithLines, type KeyLocator } from './config-locate.js';
@@ -51,6 +52,53 @@ export interface NeighborConfig {
   readonly families: readonly FamilyKey[];
   /** ebgp-multihop: accepted; the TTL cannot be set from Node yet (a warning says so). */
   readonly ebgpMultihop?: { readonly isEnabled: boolean; readonly ttl?: number };
+  /** The peer group it inherits unset keys from (`config.peer-group`). */
+  readonly peerGroup?: string;
+}
+
+/**
+ * The keys a neighbor or peer group writes itself (undefined: not written). A neighbor
+ * of a group takes each key it does not write from the group, then the default.
+ */
+export interface PeerSettings {
+  readonly peerAs?: number;
+  readonly localAs?: number;
+  readonly description?: string;
+  readonly localAddress?: string;
+  readonly isPassive?: boolean;
+  readonly remotePort?: number;
+  readonly holdTimeSec?: number;
+  readonly keepaliveSec?: number;
+  readonly connectRetrySec?: number;
+  readonly idleHoldTimeAfterResetSec?: number;
+  /** afi-safis as a whole: a neighbor's list replaces its group's. */
+  readonly families?: readonly FamilyKey[];
+  readonly ebgpMultihop?: { readonly isEnabled: boolean; readonly ttl?: number };
+}
+
+/** One `[[peer-groups]]` entry: a name and the neighbor keys it sets. */
+export interface PeerGroupConfig {
+  readonly name: string;
+  readonly settings: PeerSettings;
+}
+
+/** One `[[dynamic-neighbors]]` entry: peers connecting from `prefix` get `peerGroup`'s settings. */
+export interface DynamicNeighborConfig {
+  readonly prefix: Prefix;
+  /** The prefix as canonical text, the range's identity across reloads. */
+  readonly prefixText: string;
+  /** Name of a configured peer group, which sets peer-as. */
+  readonly peerGroup: string;
+}
+
+/** global.use-multiple-paths: multipath limits the RIB applies. */
+export interface MultipathConfig {
+  readonly isEnabled: boolean;
+  /** Most next hops in a set whose best route is eBGP-learned. */
+  readonly ebgpMaximumPaths: number;
+  readonly ibgpMaximumPaths: number;
+  /** eBGP routes from different neighbouring ASes may share a set. */
+  readonly allowMultipleAs: boolean;
 }
 
 /** One `[[originate]]` route (our addition to gobgpd's format). */
@@ -69,6 +117,10 @@ export interface DaemonConfig {
   readonly fileName: string;
   readonly global: GlobalConfig;
   readonly neighbors: readonly NeighborConfig[];
+  readonly peerGroups: readonly PeerGroupConfig[];
+  /** Ranges in configuration order; a peer's range is the longest one holding its address. */
+  readonly dynamicNeighbors: readonly DynamicNeighborConfig[];
+  readonly useMultiplePaths: MultipathConfig;
   readonly originate: readonly OriginateRoute[];
   /** `FILE:LINE: KEY: ...` lines to log as warnings at start (or reload). */
   readonly warnings: readonly string[];
@@ -84,6 +136,14 @@ export const defaultHoldTimeSec = 90;
 export const defaultConnectRetrySec = 120;
 export const defaultLocalAddressList: readonly string[] = ['0.0.0.0', '::'];
 const maxAsn = 4294967295;
+/**
+ * maximum-paths when multipath is enabled without one (gobgpd sets no limit): large
+ * enough for any cluster LAN, small enough that a misbehaving range cannot grow a kernel
+ * route without bound.
+ */
+export const defaultMaximumPaths = 64;
+const maxMaximumPaths = 1024;
+export const noMultipathConfig: MultipathConfig = { isEnabled: false, ebgpMaximumPaths: defaultMaximumPaths, ibgpMaximumPaths: defaultMaximumPaths, allowMultipleAs: false };
 
 type Table = Readonly<Record<string, unknown>>;
 
@@ -95,22 +155,31 @@ interface KeySet {
 
 const keySets = {
   top: {
-    supported: ['global', 'neighbors', 'originate'],
-    known: ['peer-groups', 'rpki-servers', 'bmp-servers', 'vrfs', 'mrt-dump', 'zebra', 'collector', 'defined-sets', 'policy-definitions', 'dynamic-neighbors'],
+    supported: ['global', 'neighbors', 'peer-groups', 'dynamic-neighbors', 'originate'],
+    known: ['rpki-servers', 'bmp-servers', 'vrfs', 'mrt-dump', 'zebra', 'collector', 'defined-sets', 'policy-definitions'],
   },
   global: {
-    supported: ['config'],
-    known: ['state', 'route-selection-options', 'default-route-distance', 'confederation', 'use-multiple-paths', 'graceful-restart', 'afi-safis', 'apply-policy'],
+    supported: ['config', 'use-multiple-paths'],
+    known: ['state', 'route-selection-options', 'default-route-distance', 'confederation', 'graceful-restart', 'afi-safis', 'apply-policy'],
   },
+  useMultiplePaths: { supported: ['config', 'ebgp', 'ibgp'], known: ['state'] },
+  multipathConfig: { supported: ['enabled'], known: [] },
+  ebgpMultipathConfig: { supported: ['allow-multiple-as', 'maximum-paths'], known: [] },
+  ibgpMultipathConfig: { supported: ['maximum-paths'], known: [] },
   globalConfig: { supported: ['as', 'router-id', 'port', 'local-address-list'], known: [] },
   neighbor: {
     supported: ['config', 'transport', 'timers', 'afi-safis', 'ebgp-multihop'],
     known: ['state', 'error-handling', 'logging-options', 'route-reflector', 'as-path-options', 'add-paths', 'graceful-restart', 'apply-policy', 'use-multiple-paths', 'route-server', 'ttl-security'],
   },
   neighborConfig: {
-    supported: ['neighbor-address', 'peer-as', 'local-as', 'description'],
-    known: ['peer-type', 'auth-password', 'remove-private-as', 'route-flap-damping', 'send-community', 'peer-group', 'neighbor-interface', 'vrf', 'admin-down'],
+    supported: ['neighbor-address', 'peer-as', 'local-as', 'description', 'peer-group'],
+    known: ['peer-type', 'auth-password', 'remove-private-as', 'route-flap-damping', 'send-community', 'neighbor-interface', 'vrf', 'admin-down'],
   },
+  peerGroupConfig: {
+    supported: ['peer-group-name', 'peer-as', 'local-as', 'description'],
+    known: ['peer-type', 'auth-password', 'remove-private-as', 'route-flap-damping', 'send-community'],
+  },
+  dynamicNeighborConfig: { supported: ['prefix', 'peer-group'], known: [] },
   withConfig: { supported: ['config'], known: ['state'] },
   timersConfig: { supported: ['connect-retry', 'hold-time', 'keepalive-interval', 'idle-hold-time-after-reset'], known: ['minimum-advertisement-interval'] },
   transportConfig: { supported: ['local-address', 'passive-mode', 'remote-port'], known: ['tcp-mss', 'mtu-discovery', 'ttl', 'bind-interface', 'local-port'] },
@@ -304,14 +373,9 @@ function readGlobal(c: Checker, top: Table): GlobalConfig {
   return { as, routerId, port, localAddressList };
 }
 
-function readFamilies(c: Checker, nb: Table, path: string, address: string): FamilyKey[] {
-  const isIpv6Peer = isIPv6(address);
-  if (nb['afi-safis'] === undefined) {
-    const defaults = [supportedFamilies['ipv4-unicast']!];
-    // As gobgpd: an IPv6 neighbor gets ipv6-unicast as well when nothing is listed.
-    if (isIpv6Peer) defaults.push(supportedFamilies['ipv6-unicast']!);
-    return defaults;
-  }
+/** The afi-safis list as written (no defaults: those depend on the neighbor's address). */
+function readFamilies(c: Checker, nb: Table, path: string): FamilyKey[] | undefined {
+  if (nb['afi-safis'] === undefined) return undefined;
   const families: FamilyKey[] = [];
   const list = c.array(nb['afi-safis'], childPath(path, 'afi-safis'));
   list.forEach((item, i) => {
@@ -337,7 +401,148 @@ function readFamilies(c: Checker, nb: Table, path: string, address: string): Fam
   return families;
 }
 
-function readNeighbor(c: Checker, item: unknown, path: string, global: GlobalConfig): NeighborConfig {
+/** Where each setting was written, for errors found once group and neighbor are merged. */
+type SettingPaths = { -readonly [K in keyof PeerSettings]?: string };
+
+interface ReadSettings {
+  readonly values: PeerSettings;
+  readonly paths: SettingPaths;
+}
+
+/**
+ * The settings keys a neighbor or a peer group writes (config, transport, timers,
+ * afi-safis, ebgp-multihop), each checked on its own; checks across keys wait for the
+ * merge with the group (`checkNeighbor`).
+ */
+function readPeerSettings(c: Checker, tbl: Table, path: string, cfg: Table, cfgPath: string): ReadSettings {
+  const values: { -readonly [K in keyof PeerSettings]: PeerSettings[K] } = {};
+  const paths: SettingPaths = {};
+  const set = <K extends keyof PeerSettings>(key: K, value: PeerSettings[K], at: string): void => {
+    values[key] = value;
+    paths[key] = at;
+  };
+  const cfgKey = (key: string): string => childPath(cfgPath, key);
+  if (cfg['peer-as'] !== undefined) set('peerAs', c.asn(cfg['peer-as'], cfgKey('peer-as')), cfgKey('peer-as'));
+  if (cfg['local-as'] !== undefined) set('localAs', c.asn(cfg['local-as'], cfgKey('local-as')), cfgKey('local-as'));
+  if (cfg['description'] !== undefined) set('description', c.string(cfg['description'], cfgKey('description')), cfgKey('description'));
+
+  const transport = c.optionalTable(tbl, 'transport', path, keySets.withConfig);
+  const tPath = childPath(path, 'transport.config');
+  const tcfg = transport === undefined ? undefined : c.optionalTable(transport, 'config', childPath(path, 'transport'), keySets.transportConfig);
+  if (tcfg !== undefined) {
+    const at = (key: string): string => childPath(tPath, key);
+    if (tcfg['local-address'] !== undefined) set('localAddress', c.address(tcfg['local-address'], at('local-address')), at('local-address'));
+    if (tcfg['passive-mode'] !== undefined) set('isPassive', c.bool(tcfg['passive-mode'], at('passive-mode')), at('passive-mode'));
+    if (tcfg['remote-port'] !== undefined) set('remotePort', c.integer(tcfg['remote-port'], at('remote-port'), 1, 65535), at('remote-port'));
+  }
+
+  const timers = c.optionalTable(tbl, 'timers', path, keySets.withConfig);
+  const tmPath = childPath(path, 'timers.config');
+  const tm = timers === undefined ? undefined : c.optionalTable(timers, 'config', childPath(path, 'timers'), keySets.timersConfig);
+  if (tm !== undefined) {
+    const at = (key: string): string => childPath(tmPath, key);
+    if (tm['hold-time'] !== undefined) {
+      // RFC 4271 4.2: the Hold Time is zero or at least three seconds.
+      const holdTimeSec = c.integer(tm['hold-time'], at('hold-time'), 0, 65535, '0 or an integer from 3 to 65535');
+      if (holdTimeSec > 0 && holdTimeSec < 3) c.fail(at('hold-time'), '0 or an integer from 3 to 65535', tm['hold-time']);
+      set('holdTimeSec', holdTimeSec, at('hold-time'));
+    }
+    // Its bound is the hold-time, which may come from the group: checked after the merge.
+    if (tm['keepalive-interval'] !== undefined) set('keepaliveSec', c.integer(tm['keepalive-interval'], at('keepalive-interval'), 0, 65535), at('keepalive-interval'));
+    if (tm['connect-retry'] !== undefined) set('connectRetrySec', c.integer(tm['connect-retry'], at('connect-retry'), 1, 65535), at('connect-retry'));
+    if (tm['idle-hold-time-after-reset'] !== undefined) {
+      // 0 would let a failing session retry in a tight loop: the back-off needs a base.
+      set('idleHoldTimeAfterResetSec', c.integer(tm['idle-hold-time-after-reset'], at('idle-hold-time-after-reset'), 1, 65535), at('idle-hold-time-after-reset'));
+    }
+  }
+
+  const families = readFamilies(c, tbl, path);
+  if (families !== undefined) set('families', families, childPath(path, 'afi-safis'));
+
+  const mh = c.optionalTable(tbl, 'ebgp-multihop', path, keySets.withConfig);
+  const mhPath = childPath(path, 'ebgp-multihop.config');
+  const mhc = mh === undefined ? undefined : c.optionalTable(mh, 'config', childPath(path, 'ebgp-multihop'), keySets.multihopConfig);
+  if (mhc !== undefined) {
+    const isEnabled = mhc['enabled'] === undefined ? false : c.bool(mhc['enabled'], childPath(mhPath, 'enabled'));
+    const ttl = mhc['multihop-ttl'] === undefined ? undefined : c.integer(mhc['multihop-ttl'], childPath(mhPath, 'multihop-ttl'), 1, 255);
+    set('ebgpMultihop', ttl === undefined ? { isEnabled } : { isEnabled, ttl }, mhPath);
+    if (isEnabled) {
+      // Sessions are plain TCP and work over any path; what is missing is the IP TTL itself.
+      c.warn(mhPath, `ebgp-multihop accepted, but the TTL${ttl === undefined ? '' : ` (${ttl})`} is not applied: Node cannot set a socket's TTL yet, packets leave with the system default`);
+    }
+  }
+  return { values, paths };
+}
+
+/** The keys set in `over`, on top of those set in `under`. */
+function overlay<T extends object>(under: T | undefined, over: T): T {
+  const out: Record<string, unknown> = { ...under };
+  for (const [k, v] of Object.entries(over)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
+/**
+ * A neighbor's full configuration: each key it sets, else its group's, else the default
+ * (as gobgpd: a neighbor's afi-safis list replaces the group's as a whole).
+ */
+function buildNeighbor(address: string, own: PeerSettings, group: PeerGroupConfig | undefined, global: GlobalConfig): NeighborConfig {
+  const s = overlay(group?.settings, own);
+  const holdTimeSec = s.holdTimeSec ?? defaultHoldTimeSec;
+  // As gobgpd: an IPv6 neighbor gets ipv6-unicast as well when nothing is listed.
+  const families = s.families ?? (isIPv6(address) ? [supportedFamilies['ipv4-unicast']!, supportedFamilies['ipv6-unicast']!] : [supportedFamilies['ipv4-unicast']!]);
+  return {
+    address,
+    peerAs: s.peerAs ?? 0,
+    localAs: s.localAs ?? global.as,
+    isLocalAsFromGlobal: s.localAs === undefined,
+    description: s.description ?? '',
+    ...(s.localAddress === undefined ? {} : { localAddress: s.localAddress }),
+    isPassive: s.isPassive ?? false,
+    remotePort: s.remotePort ?? defaultPort,
+    holdTimeSec,
+    keepaliveSec: s.keepaliveSec ?? Math.floor(holdTimeSec / 3),
+    connectRetrySec: s.connectRetrySec ?? defaultConnectRetrySec,
+    ...(s.idleHoldTimeAfterResetSec === undefined ? {} : { idleHoldTimeAfterResetSec: s.idleHoldTimeAfterResetSec }),
+    families,
+    ...(s.ebgpMultihop === undefined ? {} : { ebgpMultihop: s.ebgpMultihop }),
+    ...(group === undefined ? {} : { peerGroup: group.name }),
+  };
+}
+
+/** A written keepalive interval against the hold time in force (written, else the default). */
+function checkKeepalive(c: Checker, holdTimeSec: number, keepaliveSec: number | undefined, path: string | undefined): void {
+  if (keepaliveSec === undefined || path === undefined) return;
+  if (holdTimeSec === 0) c.integer(keepaliveSec, path, 0, 0, '0 (hold-time is 0)');
+  else c.integer(keepaliveSec, path, 1, holdTimeSec, `an integer from 1 to the hold-time (${holdTimeSec})`);
+}
+
+/** Checks across keys of a merged neighbor, naming the key where the offending value is written. */
+function checkNeighbor(c: Checker, n: NeighborConfig, paths: SettingPaths, family: 'IPv4' | 'IPv6', familyOf: string): void {
+  checkKeepalive(c, n.holdTimeSec, n.keepaliveSec, paths.keepaliveSec);
+  if (n.localAddress !== undefined && isIPv6(n.localAddress) !== (family === 'IPv6')) c.fail(paths.localAddress!, `an ${family} address (${familyOf})`, n.localAddress);
+}
+
+interface ParsedGroup {
+  readonly group: PeerGroupConfig;
+  readonly paths: SettingPaths;
+}
+
+function readPeerGroup(c: Checker, item: unknown, path: string): ParsedGroup {
+  const pg = c.table(item, path, keySets.neighbor);
+  const cfgPath = childPath(path, 'config');
+  if (pg['config'] === undefined) c.failWith(cfgPath, 'missing: peer-group-name is required');
+  const cfg = c.table(pg['config'], cfgPath, keySets.peerGroupConfig);
+  const namePath = childPath(cfgPath, 'peer-group-name');
+  if (cfg['peer-group-name'] === undefined) c.failWith(namePath, 'missing (the name neighbors and dynamic-neighbors refer to)');
+  const name = c.string(cfg['peer-group-name'], namePath);
+  if (name === '') c.fail(namePath, 'a non-empty name', name);
+  const { values, paths } = readPeerSettings(c, pg, path, cfg, cfgPath);
+  // The group's own timers, as a peer of a range gets them (a neighbor may override).
+  checkKeepalive(c, values.holdTimeSec ?? defaultHoldTimeSec, values.keepaliveSec, paths.keepaliveSec);
+  return { group: { name, settings: values }, paths };
+}
+
+function readNeighbor(c: Checker, item: unknown, path: string, global: GlobalConfig, groups: ReadonlyMap<string, ParsedGroup>): NeighborConfig {
   const nb = c.table(item, path, keySets.neighbor);
   const cfgPath = childPath(path, 'config');
   if (nb['config'] === undefined) c.failWith(cfgPath, 'missing: neighbor-address and peer-as are required');
@@ -345,84 +550,102 @@ function readNeighbor(c: Checker, item: unknown, path: string, global: GlobalCon
   const addrPath = childPath(cfgPath, 'neighbor-address');
   const address = c.address(cfg['neighbor-address'], addrPath);
   if (isUnspecified(address)) c.fail(addrPath, 'a unicast IP address', cfg['neighbor-address']);
-  const peerAs = c.asn(cfg['peer-as'], childPath(cfgPath, 'peer-as'));
-  const localAs = cfg['local-as'] === undefined ? global.as : c.asn(cfg['local-as'], childPath(cfgPath, 'local-as'));
-  const description = cfg['description'] === undefined ? '' : c.string(cfg['description'], childPath(cfgPath, 'description'));
-
-  let localAddress: string | undefined;
-  let isPassive = false;
-  let remotePort = defaultPort;
-  const transport = c.optionalTable(nb, 'transport', path, keySets.withConfig);
-  const tPath = childPath(path, 'transport.config');
-  const tcfg = transport === undefined ? undefined : c.optionalTable(transport, 'config', childPath(path, 'transport'), keySets.transportConfig);
-  if (tcfg !== undefined) {
-    if (tcfg['local-address'] !== undefined) {
-      const p = childPath(tPath, 'local-address');
-      localAddress = c.address(tcfg['local-address'], p);
-      if (isIPv6(localAddress) !== isIPv6(address)) c.fail(p, `an ${isIPv6(address) ? 'IPv6' : 'IPv4'} address (the neighbor's family)`, tcfg['local-address']);
-    }
-    if (tcfg['passive-mode'] !== undefined) isPassive = c.bool(tcfg['passive-mode'], childPath(tPath, 'passive-mode'));
-    if (tcfg['remote-port'] !== undefined) remotePort = c.integer(tcfg['remote-port'], childPath(tPath, 'remote-port'), 1, 65535);
+  let parsed: ParsedGroup | undefined;
+  if (cfg['peer-group'] !== undefined) {
+    const groupPath = childPath(cfgPath, 'peer-group');
+    const name = c.string(cfg['peer-group'], groupPath);
+    parsed = groups.get(name);
+    if (parsed === undefined) c.failWith(groupPath, unknownGroup(name, groups));
   }
-
-  let holdTimeSec = defaultHoldTimeSec;
-  let keepaliveSec: number | undefined;
-  let connectRetrySec = defaultConnectRetrySec;
-  let idleHoldTimeAfterResetSec: number | undefined;
-  const timers = c.optionalTable(nb, 'timers', path, keySets.withConfig);
-  const tmPath = childPath(path, 'timers.config');
-  const tm = timers === undefined ? undefined : c.optionalTable(timers, 'config', childPath(path, 'timers'), keySets.timersConfig);
-  if (tm !== undefined) {
-    if (tm['hold-time'] !== undefined) {
-      const p = childPath(tmPath, 'hold-time');
-      // RFC 4271 4.2: the Hold Time is zero or at least three seconds.
-      holdTimeSec = c.integer(tm['hold-time'], p, 0, 65535, '0 or an integer from 3 to 65535');
-      if (holdTimeSec > 0 && holdTimeSec < 3) c.fail(p, '0 or an integer from 3 to 65535', tm['hold-time']);
-    }
-    if (tm['keepalive-interval'] !== undefined) {
-      const p = childPath(tmPath, 'keepalive-interval');
-      keepaliveSec = holdTimeSec === 0 ? c.integer(tm['keepalive-interval'], p, 0, 0, '0 (hold-time is 0)') : c.integer(tm['keepalive-interval'], p, 1, holdTimeSec, `an integer from 1 to the hold-time (${holdTimeSec})`);
-    }
-    if (tm['connect-retry'] !== undefined) connectRetrySec = c.integer(tm['connect-retry'], childPath(tmPath, 'connect-retry'), 1, 65535);
-    if (tm['idle-hold-time-after-reset'] !== undefined) {
-      const p = childPath(tmPath, 'idle-hold-time-after-reset');
-      // 0 would let a failing session retry in a tight loop: the back-off needs a base.
-      idleHoldTimeAfterResetSec = c.integer(tm['idle-hold-time-after-reset'], p, 1, 65535);
-    }
+  const own = readPeerSettings(c, nb, path, cfg, cfgPath);
+  if (own.values.peerAs === undefined && parsed?.group.settings.peerAs === undefined) {
+    const peerAsPath = childPath(cfgPath, 'peer-as');
+    if (parsed === undefined) c.fail(peerAsPath, `an AS number from 1 to ${maxAsn}`, cfg['peer-as']);
+    c.failWith(peerAsPath, `missing, and peer group "${parsed.group.name}" sets none`);
   }
+  const n = buildNeighbor(address, own.values, parsed?.group, global);
+  const family = isIPv6(address) ? 'IPv6' : 'IPv4';
+  checkNeighbor(c, n, { ...parsed?.paths, ...own.paths }, family, "the neighbor's family");
+  return n;
+}
 
-  const families = readFamilies(c, nb, path, address);
+function unknownGroup(name: string, groups: ReadonlyMap<string, ParsedGroup>): string {
+  const known = [...groups.keys()].map((g) => JSON.stringify(g)).join(', ');
+  return `unknown peer group ${JSON.stringify(name)} (${known === '' ? 'no [[peer-groups]] defined' : `defined: ${known}`})`;
+}
 
-  let ebgpMultihop: NeighborConfig['ebgpMultihop'];
-  const mh = c.optionalTable(nb, 'ebgp-multihop', path, keySets.withConfig);
-  const mhPath = childPath(path, 'ebgp-multihop.config');
-  const mhc = mh === undefined ? undefined : c.optionalTable(mh, 'config', childPath(path, 'ebgp-multihop'), keySets.multihopConfig);
-  if (mhc !== undefined) {
-    const isEnabled = mhc['enabled'] === undefined ? false : c.bool(mhc['enabled'], childPath(mhPath, 'enabled'));
-    const ttl = mhc['multihop-ttl'] === undefined ? undefined : c.integer(mhc['multihop-ttl'], childPath(mhPath, 'multihop-ttl'), 1, 255);
-    ebgpMultihop = ttl === undefined ? { isEnabled } : { isEnabled, ttl };
-    if (isEnabled) {
-      // Sessions are plain TCP and work over any path; what is missing is the IP TTL itself.
-      c.warn(mhPath, `ebgp-multihop accepted, but the TTL${ttl === undefined ? '' : ` (${ttl})`} is not applied: Node cannot set a socket's TTL yet, packets leave with the system default`);
-    }
+function readDynamicNeighbor(c: Checker, item: unknown, path: string, global: GlobalConfig, groups: ReadonlyMap<string, ParsedGroup>): DynamicNeighborConfig {
+  const dn = c.table(item, path, keySets.withConfig);
+  const cfgPath = childPath(path, 'config');
+  if (dn['config'] === undefined) c.failWith(cfgPath, 'missing: prefix and peer-group are required');
+  const cfg = c.table(dn['config'], cfgPath, keySets.dynamicNeighborConfig);
+  const prefixPath = childPath(cfgPath, 'prefix');
+  if (cfg['prefix'] === undefined) c.failWith(prefixPath, 'missing (the range peers may connect from, e.g. "172.17.0.0/24")');
+  let prefix: Prefix;
+  try {
+    prefix = parsePrefix(c.string(cfg['prefix'], prefixPath));
+  } catch (err) {
+    if (!(err instanceof AddressError)) throw err;
+    c.fail(prefixPath, `a prefix "address/length" with the host bits zero (${err.message})`, cfg['prefix']);
   }
+  const groupPath = childPath(cfgPath, 'peer-group');
+  if (cfg['peer-group'] === undefined) c.failWith(groupPath, 'missing (the peer group whose AS and settings its sessions take)');
+  const name = c.string(cfg['peer-group'], groupPath);
+  const parsed = groups.get(name);
+  if (parsed === undefined) c.failWith(groupPath, unknownGroup(name, groups));
+  if (parsed.group.settings.peerAs === undefined) c.failWith(groupPath, `peer group "${name}" sets no peer-as: the AS of peers in the range must be known`);
+  const prefixText = formatPrefix(prefix);
+  // The group's settings as any peer of the range gets them: checked once, here.
+  const sample = buildNeighbor(formatAddress(prefix.addr), {}, parsed.group, global);
+  checkNeighbor(c, sample, parsed.paths, prefix.afi === Afi.ipv6 ? 'IPv6' : 'IPv4', `the family of ${path} prefix ${prefixText}`);
+  return { prefix, prefixText, peerGroup: name };
+}
 
+function readMultipath(c: Checker, global: Table): MultipathConfig {
+  const path = 'global.use-multiple-paths';
+  const mp = c.optionalTable(global, 'use-multiple-paths', 'global', keySets.useMultiplePaths);
+  if (mp === undefined) return noMultipathConfig;
+  const cfg = c.optionalTable(mp, 'config', path, keySets.multipathConfig);
+  const isEnabled = cfg?.['enabled'] === undefined ? false : c.bool(cfg['enabled'], `${path}.config.enabled`);
+  const maxPaths = (value: unknown, at: string): number => (value === undefined ? defaultMaximumPaths : c.integer(value, at, 1, maxMaximumPaths));
+  const ebgp = c.optionalTable(mp, 'ebgp', path, keySets.withConfig);
+  const ebgpCfg = ebgp === undefined ? undefined : c.optionalTable(ebgp, 'config', `${path}.ebgp`, keySets.ebgpMultipathConfig);
+  const ibgp = c.optionalTable(mp, 'ibgp', path, keySets.withConfig);
+  const ibgpCfg = ibgp === undefined ? undefined : c.optionalTable(ibgp, 'config', `${path}.ibgp`, keySets.ibgpMultipathConfig);
   return {
-    address,
-    peerAs,
-    localAs,
-    isLocalAsFromGlobal: cfg['local-as'] === undefined,
-    description,
-    ...(localAddress === undefined ? {} : { localAddress }),
-    isPassive,
-    remotePort,
-    holdTimeSec,
-    keepaliveSec: keepaliveSec ?? Math.floor(holdTimeSec / 3),
-    connectRetrySec,
-    ...(idleHoldTimeAfterResetSec === undefined ? {} : { idleHoldTimeAfterResetSec }),
-    families,
-    ...(ebgpMultihop === undefined ? {} : { ebgpMultihop }),
+    isEnabled,
+    ebgpMaximumPaths: maxPaths(ebgpCfg?.['maximum-paths'], `${path}.ebgp.config.maximum-paths`),
+    ibgpMaximumPaths: maxPaths(ibgpCfg?.['maximum-paths'], `${path}.ibgp.config.maximum-paths`),
+    allowMultipleAs: ebgpCfg?.['allow-multiple-as'] === undefined ? false : c.bool(ebgpCfg['allow-multiple-as'], `${path}.ebgp.config.allow-multiple-as`),
   };
+}
+
+/** The longest configured range holding `address` (IPv4 or canonical IPv6 text), if any. */
+export function matchDynamicRange(ranges: readonly DynamicNeighborConfig[], address: string): DynamicNeighborConfig | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = parseAddress(address);
+  } catch (err) {
+    if (err instanceof AddressError) return undefined;
+    throw err;
+  }
+  let best: DynamicNeighborConfig | undefined;
+  for (const r of ranges) if (prefixContains(r.prefix, bytes) && (best === undefined || r.prefix.length > best.prefix.length)) best = r;
+  return best;
+}
+
+/**
+ * The configuration of a session accepted from `address` under a dynamic range: the
+ * range's group settings, passive (the daemon never connects to a range), undefined when
+ * no range holds the address or its group is gone.
+ */
+export function dynamicNeighborConfig(config: DaemonConfig, address: string): { readonly range: DynamicNeighborConfig; readonly neighbor: NeighborConfig } | undefined {
+  const range = matchDynamicRange(config.dynamicNeighbors, address);
+  const group = range === undefined ? undefined : config.peerGroups.find((g) => g.name === range.peerGroup);
+  if (range === undefined || group === undefined) return undefined;
+  // RFC 4271 8.2.1.1 PassiveTcpEstablishment: the peer's address is unknown until it connects.
+  const neighbor = Object.freeze({ ...buildNeighbor(address, {}, group, config.global), isPassive: true });
+  return { range, neighbor };
 }
 
 function readCommunity(c: Checker, value: unknown, path: string): number {
@@ -525,11 +748,37 @@ export function parseConfig(text: string, type: ConfigType, fileName: string, op
   const top = c.table(data, '', keySets.top);
   const global = readGlobal(c, top);
 
+  const useMultiplePaths = readMultipath(c, top['global'] as Table);
+
+  const groups = new Map<string, ParsedGroup>();
+  if (top['peer-groups'] !== undefined) {
+    const seen = new Map<string, number>();
+    c.array(top['peer-groups'], 'peer-groups').forEach((item, i) => {
+      const parsed = readPeerGroup(c, item, `peer-groups[${i}]`);
+      const earlier = seen.get(parsed.group.name);
+      if (earlier !== undefined) c.failWith(`peer-groups[${i}].config.peer-group-name`, `duplicate peer group ${JSON.stringify(parsed.group.name)} (also peer-groups[${earlier}])`);
+      seen.set(parsed.group.name, i);
+      groups.set(parsed.group.name, parsed);
+    });
+  }
+
+  const dynamicNeighbors: DynamicNeighborConfig[] = [];
+  if (top['dynamic-neighbors'] !== undefined) {
+    const seen = new Map<string, number>();
+    c.array(top['dynamic-neighbors'], 'dynamic-neighbors').forEach((item, i) => {
+      const r = readDynamicNeighbor(c, item, `dynamic-neighbors[${i}]`, global, groups);
+      const earlier = seen.get(r.prefixText);
+      if (earlier !== undefined) c.failWith(`dynamic-neighbors[${i}].config.prefix`, `duplicate range ${r.prefixText} (also dynamic-neighbors[${earlier}])`);
+      seen.set(r.prefixText, i);
+      dynamicNeighbors.push(r);
+    });
+  }
+
   const neighbors: NeighborConfig[] = [];
   if (top['neighbors'] !== undefined) {
     const seen = new Map<string, number>();
     c.array(top['neighbors'], 'neighbors').forEach((item, i) => {
-      const n = readNeighbor(c, item, `neighbors[${i}]`, global);
+      const n = readNeighbor(c, item, `neighbors[${i}]`, global, groups);
       const earlier = seen.get(n.address);
       if (earlier !== undefined) c.failWith(`neighbors[${i}].config.neighbor-address`, `duplicate neighbor ${n.address} (also neighbors[${earlier}])`);
       seen.set(n.address, i);
@@ -549,7 +798,8 @@ export function parseConfig(text: string, type: ConfigType, fileName: string, op
     });
   }
   c.finish();
-  return deepFreeze({ fileName, global, neighbors, originate, warnings: c.warnings });
+  const peerGroups = [...groups.values()].map((g) => g.group);
+  return deepFreeze({ fileName, global, neighbors, peerGroups, dynamicNeighbors, useMultiplePaths, originate, warnings: c.warnings });
 }
 
 /** Reads and checks a configuration file; the type comes from `type`, else the extension. */

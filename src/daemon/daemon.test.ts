@@ -207,3 +207,137 @@ test('a port that is in use fails start with the address in the message', async 
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
   }
 });
+
+// ---- the router role: dynamic neighbors from a range, the RIB's multipath set ----
+
+/** rt-01 on 127.0.0.1: no neighbor known in advance but 127.0.0.5, ranges per peer group. */
+function routerConfig(port: number, options: { holdTime?: number; withSubRange?: boolean } = {}): DaemonConfig {
+  return parseConfig(
+    `[global.config]
+as = 64512
+router-id = "172.17.0.1"
+port = ${port}
+local-address-list = ["127.0.0.1"]
+[global.use-multiple-paths.config]
+enabled = true
+[[peer-groups]]
+[peer-groups.config]
+peer-group-name = "k8s"
+peer-as = 64522
+[peer-groups.timers.config]
+hold-time = ${options.holdTime ?? 90}
+[[peer-groups]]
+[peer-groups.config]
+peer-group-name = "other"
+peer-as = 64523
+[[dynamic-neighbors]]
+[dynamic-neighbors.config]
+prefix = "127.0.0.0/8"
+peer-group = "k8s"
+${options.withSubRange === false ? '' : '[[dynamic-neighbors]]\n[dynamic-neighbors.config]\nprefix = "127.0.0.16/28"\npeer-group = "other"\n'}
+[[neighbors]]
+[neighbors.config]
+neighbor-address = "127.0.0.5"
+peer-as = 64530
+[neighbors.transport.config]
+passive-mode = true
+`,
+    'toml',
+    'rt.toml',
+  );
+}
+
+/** A speaker that connects to the router and announces the service address with `nextHop`. */
+function speakerConfig(address: string, as: number, routerPort: number, nextHop: string | undefined): DaemonConfig {
+  return parseConfig(
+    `[global.config]
+as = ${as}
+router-id = "${address}"
+port = -1
+[[neighbors]]
+[neighbors.config]
+neighbor-address = "127.0.0.1"
+peer-as = 64512
+[neighbors.transport.config]
+local-address = "${address}"
+remote-port = ${routerPort}
+[neighbors.timers.config]
+connect-retry = 1
+idle-hold-time-after-reset = 1
+${nextHop === undefined ? '' : `[[originate]]\nprefix = "172.17.254.1/32"\nnext-hop = "${nextHop}"\norigin = "incomplete"\n`}`,
+    'toml',
+    `${address}.toml`,
+  );
+}
+
+test('the router: sessions from ranges (longest match, static wins), multipath in the RIB, departures leave nothing, reload by range', async () => {
+  const port = await freePort('127.0.0.1');
+  const r = collector();
+  const router = new Daemon(routerConfig(port), { logger: r.logger, hostname: 'rt.test' });
+  daemons.push(router);
+  await router.start();
+  const nodes = ['127.0.0.2', '127.0.0.3', '127.0.0.4'].map((address, i) => {
+    const c = collector();
+    const d = new Daemon(speakerConfig(address, 64522, port, `172.17.0.${21 + i}`), { logger: c.logger, hostname: `node${i}.test` });
+    daemons.push(d);
+    return { address, d, lines: c.lines };
+  });
+  const s = collector();
+  const staticSpeaker = new Daemon(speakerConfig('127.0.0.5', 64530, port, undefined), { logger: s.logger });
+  const o = collector();
+  const otherSpeaker = new Daemon(speakerConfig('127.0.0.17', 64523, port, undefined), { logger: o.logger });
+  daemons.push(staticSpeaker, otherSpeaker);
+  for (const n of nodes) await n.d.start();
+  await staticSpeaker.start();
+  await otherSpeaker.start();
+
+  for (const address of ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.17']) {
+    await waitFor(`${address} Established at the router`, () => (router.sessionOf(address)?.state === 'Established' ? true : undefined));
+  }
+  // The /28 is longer than the /8: .17 has group "other"; .5 is the configured neighbor.
+  const views = new Map(router.dynamicSessions.map((v) => [v.address, v]));
+  assert.deepEqual([...views.keys()].sort(), ['127.0.0.17', '127.0.0.2', '127.0.0.3', '127.0.0.4']);
+  assert.deepEqual(views.get('127.0.0.17'), { address: '127.0.0.17', range: '127.0.0.16/28', peerGroup: 'other', state: 'Established' });
+  assert.equal(views.get('127.0.0.2')!.range, '127.0.0.0/8');
+  assert.ok(line(r.lines, 'dynamic neighbor accepted', { peer: '127.0.0.3', range: '127.0.0.0/8', peerGroup: 'k8s', peerAs: 64522 }));
+
+  // The RIB: one best path, three next hops, published as the routes came.
+  const bestPaths = (): LogLine[] => r.lines.filter((l) => l.msg === 'best path' && l['prefix'] === '172.17.254.1/32');
+  const lastSet = (): string[] => (bestPaths().at(-1)?.['multipath'] as string[] | undefined) ?? [];
+  await waitFor('three next hops', () => (lastSet().length === 3 ? true : undefined));
+  assert.deepEqual([...lastSet()].sort(), ['172.17.0.21', '172.17.0.22', '172.17.0.23']);
+  assert.deepEqual(router.rib.get('172.17.254.1/32')!.multipath.map((route) => route.peer.address).sort(), ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+  assert.ok(line(r.lines, 'route received', { peer: '127.0.0.2', prefix: '172.17.254.1/32', nextHop: '172.17.0.21', asPath: '64522', origin: '?' }), 'the route log still writes its lines');
+
+  // A withdrawal: one event, the set without that next hop.
+  const before = bestPaths().length;
+  nodes[0]!.d.reload(speakerConfig('127.0.0.2', 64522, port, undefined));
+  await waitFor('withdrawal at the router', () => line(r.lines, 'route withdrawn', { peer: '127.0.0.2', prefix: '172.17.254.1/32' }));
+  await waitFor('the new set', () => (bestPaths().length > before ? true : undefined));
+  assert.equal(bestPaths().length, before + 1);
+  assert.deepEqual([...lastSet()].sort(), ['172.17.0.22', '172.17.0.23']);
+
+  // A speaker leaves: its session and its routes go, and its dynamic session with them.
+  await nodes[1]!.d.stop();
+  await waitFor('127.0.0.3 removed', () => line(r.lines, 'dynamic neighbor removed', { peer: '127.0.0.3' }));
+  assert.equal(router.sessionOf('127.0.0.3'), undefined);
+  assert.deepEqual(lastSet(), ['172.17.0.23']);
+  assert.equal(router.rib.get('172.17.254.1/32')!.paths.length, 1);
+
+  // Reload: the /28 goes (Peer De-configured; .17 then falls in the /8, whose AS it does
+  // not have, so it does not come back), and the k8s hold time changes (Other
+  // Configuration Change: the speakers reconnect and get the new setting).
+  const summary = router.reload(routerConfig(port, { holdTime: 30, withSubRange: false }));
+  assert.equal(summary.dynamicNeighborsRemoved, 1);
+  assert.equal(summary.peerGroupsChanged, 1);
+  assert.equal(summary.dynamicSessionsRemoved, 1);
+  assert.equal(summary.dynamicSessionsReset, 2);
+  await waitFor('Peer De-configured at .17', () => line(o.lines, 'notification received', { peer: '127.0.0.1', code: 6, subcode: 3 }));
+  await waitFor('Other Configuration Change at .4', () => line(nodes[2]!.lines, 'notification received', { peer: '127.0.0.1', code: 6, subcode: 6 }));
+  await waitFor('.4 back with hold time 30', () => (router.sessionOf('127.0.0.4')?.state === 'Established' && router.sessionOf('127.0.0.4')?.config.holdTimeSec === 30 ? true : undefined));
+  assert.equal(router.sessionOf('127.0.0.5')?.state, 'Established', 'the configured neighbor is not touched');
+  await waitFor('the route of .4 again', () => (lastSet().length === 1 && lastSet()[0] === '172.17.0.23' && router.rib.get('172.17.254.1/32')!.paths.length === 1 ? true : undefined));
+
+  await Promise.all([router.stop(), ...nodes.map((n) => n.d.stop()), staticSpeaker.stop(), otherSpeaker.stop()]);
+  assert.deepEqual(router.dynamicSessions, []);
+});

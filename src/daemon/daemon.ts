@@ -1,7 +1,9 @@
 // tsbgpd's wiring and lifecycle: one Session per configured neighbor, listeners that
-// hand each accepted connection to its neighbor's session (RFC 4271 8), the originate
-// routes sent to every established peer, configuration reload by difference, and a
-// bounded shutdown with a Cease / Administrative Shutdown communication (RFC 9003).
+// hand each accepted connection to its neighbor's session (RFC 4271 8) or, from inside a
+// dynamic-neighbors range, to a passive session made for it and dropped when it ends;
+// received routes into the RIB (best path and multipath), the originate routes sent to
+// every established peer, configuration reload by difference, and a bounded shutdown
+// with a Cease / Administrative Shutdown communication (RFC 9003).
 
 import { hostname as osHostname } from 'node:os';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -12,10 +14,12 @@ import { CeaseSubcode } from '../wire/errors.js';
 import { familyName } from '../wire/context.js';
 import { Session, type SessionConfig } from '../session/session.js';
 import type { UpdateSink } from '../rib/sink.js';
+import { Rib } from '../rib/rib.js';
 import { listen, type Listener } from '../session/listener.js';
 import { tcpConnector, type Connector, type Transport } from '../session/transport.js';
-import { defaultLocalAddressList, type DaemonConfig, type GlobalConfig, type NeighborConfig, type OriginateRoute } from './config.js';
+import { defaultLocalAddressList, dynamicNeighborConfig, type DaemonConfig, type GlobalConfig, type MultipathConfig, type NeighborConfig, type OriginateRoute } from './config.js';
 import { RouteLogSink } from './route-log.js';
+import { logRibChanges, TeeSink } from './rib-log.js';
 import { announceUpdates, endOfRibUpdates, ipv4Unicast, routesForPeer, unmapAddress, UpdateSender, withdrawUpdates, type PeerRoute } from './originate.js';
 
 export interface DaemonOptions {
@@ -43,7 +47,19 @@ export interface ReloadSummary {
   readonly routesAdded: number;
   readonly routesRemoved: number;
   readonly routesChanged: number;
-  /** global.config keys that changed; they take effect only after a restart. */
+  readonly peerGroupsAdded: number;
+  readonly peerGroupsRemoved: number;
+  /** Groups whose settings changed: their neighbors' sessions restart. */
+  readonly peerGroupsChanged: number;
+  /** dynamic-neighbors ranges added, removed, or given another group. */
+  readonly dynamicNeighborsAdded: number;
+  readonly dynamicNeighborsRemoved: number;
+  readonly dynamicNeighborsChanged: number;
+  /** Dynamic sessions stopped with Cease / Peer De-configured: no range holds them any more. */
+  readonly dynamicSessionsRemoved: number;
+  /** Dynamic sessions stopped with Cease / Other Configuration Change: their settings changed (the peer reconnects). */
+  readonly dynamicSessionsReset: number;
+  /** global.config keys (and use-multiple-paths) that changed; they take effect only after a restart. */
   readonly globalNeedsRestart: readonly string[];
 }
 
@@ -63,6 +79,16 @@ interface Peer {
   readonly sent: Map<string, SentRoute>;
   /** End-of-RIB went out on the current Established session. */
   sentEndOfRib: boolean;
+  /** For a session accepted under a dynamic-neighbors range: that range's prefix. */
+  readonly range?: string;
+}
+
+/** A session accepted under a dynamic-neighbors range, as `dynamicSessions` lists it. */
+export interface DynamicPeerView {
+  readonly address: string;
+  readonly range: string;
+  readonly peerGroup: string;
+  readonly state: string;
 }
 
 /** The address text of an accepted connection, IPv4-mapped IPv6 unmapped, IPv6 canonical. */
@@ -74,19 +100,36 @@ export function normalizeRemoteAddress(address: string | undefined): string | un
   return undefined;
 }
 
-/** The configured keys of global.config that differ. */
-function globalChanges(a: GlobalConfig, b: GlobalConfig): string[] {
+/** The global keys that differ: global.config's, and use-multiple-paths (the RIB's). */
+function globalChanges(a: DaemonConfig, b: DaemonConfig): string[] {
   const changed: string[] = [];
-  if (a.as !== b.as) changed.push('as');
-  if (a.routerId !== b.routerId) changed.push('router-id');
-  if (a.port !== b.port) changed.push('port');
-  if (a.localAddressList.join(',') !== b.localAddressList.join(',')) changed.push('local-address-list');
+  if (a.global.as !== b.global.as) changed.push('as');
+  if (a.global.routerId !== b.global.routerId) changed.push('router-id');
+  if (a.global.port !== b.global.port) changed.push('port');
+  if (a.global.localAddressList.join(',') !== b.global.localAddressList.join(',')) changed.push('local-address-list');
+  if (JSON.stringify(a.useMultiplePaths) !== JSON.stringify(b.useMultiplePaths)) changed.push('use-multiple-paths');
   return changed;
 }
 
-/** Settings whose change needs a new session (the description does not). */
+/** Settings whose change needs a new session (the description and the group's name do not). */
 function sessionSettings(n: NeighborConfig): string {
-  return JSON.stringify({ ...n, description: '' });
+  return JSON.stringify({ ...n, description: '', peerGroup: undefined });
+}
+
+/** Names (or prefixes) added, removed, and present in both with another signature. */
+function keyedDifference<T>(before: readonly T[], after: readonly T[], keyOf: (t: T) => string, signature: (t: T) => string): { added: number; removed: number; changed: number } {
+  const a = new Map(before.map((t) => [keyOf(t), signature(t)]));
+  const b = new Map(after.map((t) => [keyOf(t), signature(t)]));
+  return {
+    added: [...b.keys()].filter((k) => !a.has(k)).length,
+    removed: [...a.keys()].filter((k) => !b.has(k)).length,
+    changed: [...b].filter(([k, sig]) => a.has(k) && a.get(k) !== sig).length,
+  };
+}
+
+/** The RIB's multipath limits; undefined (multipath off) unless enabled. */
+function ribMultipath(m: MultipathConfig): { ebgpMaximumPaths: number; ibgpMaximumPaths: number; allowMultipleAs: boolean } | undefined {
+  return m.isEnabled ? { ebgpMaximumPaths: m.ebgpMaximumPaths, ibgpMaximumPaths: m.ibgpMaximumPaths, allowMultipleAs: m.allowMultipleAs } : undefined;
 }
 
 function routeSignature(r: OriginateRoute): string {
@@ -102,11 +145,18 @@ export class Daemon {
   private readonly hostname: string;
   private readonly shutdownMessage: string;
   private readonly shutdownTimeoutMs: number;
+  /** Sessions of configured neighbors, by address. */
   private readonly peers = new Map<string, Peer>();
+  /** Sessions accepted under dynamic-neighbors ranges, by address; a configured neighbor of the same address wins. */
+  private readonly dynamicPeers = new Map<string, Peer>();
   private listeners: Listener[] = [];
   private stopping: Promise<void> | undefined;
-  /** The stand-in for the RIB: counts and logs what peers send. */
+  /** Counts and logs (debug) what peers send. */
   readonly sink: RouteLogSink;
+  /** Every received route: Adj-RIBs-In, Loc-RIB best paths and multipath sets. */
+  readonly rib: Rib;
+  /** What sessions hand their routes to: the route log, then the RIB. */
+  private readonly routes: UpdateSink;
 
   constructor(config: DaemonConfig, options: DaemonOptions) {
     this.config = config;
@@ -118,6 +168,10 @@ export class Daemon {
     this.shutdownMessage = options.shutdownMessage ?? defaultShutdownMessage;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs;
     this.sink = new RouteLogSink(this.logger);
+    const multipath = ribMultipath(config.useMultiplePaths);
+    this.rib = new Rib({ clock: this.clock, routerId: config.global.routerId, localAs: config.global.as, ...(multipath === undefined ? {} : { multipath }) });
+    logRibChanges(this.rib, this.logger);
+    this.routes = new TeeSink(this.sink, this.rib);
   }
 
   /** The configuration in force (global settings stay those of the start). */
@@ -130,9 +184,14 @@ export class Daemon {
     return this.listeners.map((l) => l.address());
   }
 
-  /** The session of a neighbor, by its address. */
+  /** The session of a neighbor (configured or dynamic), by its address. */
   sessionOf(address: string): Session | undefined {
-    return this.peers.get(address)?.session;
+    return (this.peers.get(address) ?? this.dynamicPeers.get(address))?.session;
+  }
+
+  /** Sessions accepted under dynamic-neighbors ranges, in the order they came. */
+  get dynamicSessions(): DynamicPeerView[] {
+    return [...this.dynamicPeers.values()].map((p) => ({ address: p.config.address, range: p.range ?? '', peerGroup: p.config.peerGroup ?? '', state: p.session.state }));
   }
 
   /**
@@ -148,6 +207,8 @@ export class Daemon {
       routerId: g.routerId,
       listen: this.listenAddresses.map((a) => (a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)),
       neighbors: this.config.neighbors.length,
+      dynamicNeighbors: this.config.dynamicNeighbors.map((r) => `${r.prefixText} ${r.peerGroup}`),
+      multipath: this.config.useMultiplePaths.isEnabled ? this.config.useMultiplePaths.ebgpMaximumPaths : 1,
       originate: this.config.originate.length,
     });
   }
@@ -159,7 +220,7 @@ export class Daemon {
   stop(communication: string = this.shutdownMessage): Promise<void> {
     if (this.stopping !== undefined) return this.stopping;
     const work = Promise.all([
-      ...[...this.peers.values()].map((p) => p.session.stop(communication, CeaseSubcode.administrativeShutdown)),
+      ...[...this.peers.values(), ...this.dynamicPeers.values()].map((p) => p.session.stop(communication, CeaseSubcode.administrativeShutdown)),
       ...this.listeners.map((l) => l.close().catch(() => undefined)),
     ]).then(() => undefined);
     this.listeners = [];
@@ -176,17 +237,20 @@ export class Daemon {
 
   /**
    * Applies a new configuration by difference: neighbors added, removed (Cease / Peer
-   * De-configured) or restarted when their settings changed (Cease / Other Configuration
-   * Change); originate routes announced, withdrawn or re-announced on every established
-   * session. global.config changes need a restart: they are logged and not applied.
+   * De-configured) or restarted when their settings (their group's included) changed
+   * (Cease / Other Configuration Change); dynamic sessions whose range is gone stopped
+   * with Peer De-configured, those whose settings changed with Other Configuration
+   * Change (the peer reconnects and gets the new ones); originate routes announced,
+   * withdrawn or re-announced on every established session. global.config and
+   * use-multiple-paths changes need a restart: they are logged and not applied.
    */
   reload(next: DaemonConfig): ReloadSummary {
     const old = this.config;
-    const needsRestart = globalChanges(old.global, next.global);
+    const needsRestart = globalChanges(old, next);
     if (needsRestart.length > 0) {
       this.logger.warn('config reload: global settings need a restart', { changed: needsRestart.join(','), kept: `as=${old.global.as} router-id=${old.global.routerId} port=${old.global.port}` });
     }
-    const effective: DaemonConfig = needsRestart.length === 0 ? next : keepGlobal(next, old.global);
+    const effective: DaemonConfig = needsRestart.length === 0 ? next : keepGlobal(next, old);
     this.config = effective;
 
     let neighborsAdded = 0;
@@ -211,12 +275,34 @@ export class Daemon {
         peer.config = n;
       }
     }
+    // Before the new static neighbors start: a dynamic session at their address gives way.
+    let dynamicSessionsRemoved = 0;
+    let dynamicSessionsReset = 0;
+    const ranges = new Set(effective.dynamicNeighbors.map((r) => r.prefixText));
+    for (const [address, peer] of [...this.dynamicPeers]) {
+      const d = dynamicNeighborConfig(effective, address);
+      if (wanted.has(address)) {
+        dynamicSessionsReset++;
+        this.dropDynamic(peer, 'now a configured neighbor', CeaseSubcode.otherConfigurationChange);
+      } else if (d === undefined || !ranges.has(peer.range ?? '')) {
+        dynamicSessionsRemoved++;
+        this.dropDynamic(peer, 'its dynamic-neighbors range was removed', CeaseSubcode.peerDeconfigured);
+      } else if (d.range.prefixText !== peer.range || sessionSettings(d.neighbor) !== sessionSettings(peer.config)) {
+        // A longer range added over it, or its group's settings changed.
+        dynamicSessionsReset++;
+        this.dropDynamic(peer, 'its range or peer group changed', CeaseSubcode.otherConfigurationChange);
+      } else {
+        peer.config = d.neighbor;
+      }
+    }
     for (const n of effective.neighbors) {
       if (this.peers.has(n.address)) continue;
       neighborsAdded++;
       fresh.add(n.address);
       this.addPeer(n).session.start();
     }
+    const groups = keyedDifference(old.peerGroups, effective.peerGroups, (g) => g.name, (g) => JSON.stringify(g.settings));
+    const rangeChanges = keyedDifference(old.dynamicNeighbors, effective.dynamicNeighbors, (r) => r.prefixText, (r) => r.peerGroup);
 
     const before = new Map(old.originate.map((r) => [r.prefixText, routeSignature(r)]));
     const after = new Map(effective.originate.map((r) => [r.prefixText, routeSignature(r)]));
@@ -226,45 +312,77 @@ export class Daemon {
     for (const [address, peer] of this.peers) {
       if (!fresh.has(address) && peer.session.state === 'Established') this.syncRoutes(peer);
     }
+    for (const peer of this.dynamicPeers.values()) if (peer.session.state === 'Established') this.syncRoutes(peer);
 
     const summary: ReloadSummary = {
-      added: neighborsAdded + routesAdded,
-      removed: neighborsRemoved + routesRemoved,
+      added: neighborsAdded + routesAdded + groups.added + rangeChanges.added,
+      removed: neighborsRemoved + routesRemoved + groups.removed + rangeChanges.removed,
       neighborsAdded,
       neighborsRemoved,
       neighborsRestarted,
       routesAdded,
       routesRemoved,
       routesChanged,
+      peerGroupsAdded: groups.added,
+      peerGroupsRemoved: groups.removed,
+      peerGroupsChanged: groups.changed,
+      dynamicNeighborsAdded: rangeChanges.added,
+      dynamicNeighborsRemoved: rangeChanges.removed,
+      dynamicNeighborsChanged: rangeChanges.changed,
+      dynamicSessionsRemoved,
+      dynamicSessionsReset,
       globalNeedsRestart: needsRestart,
     };
     this.logger.info('config reloaded', { ...summary, globalNeedsRestart: needsRestart.join(',') });
     return summary;
   }
 
-  private addPeer(n: NeighborConfig): Peer {
+  /** A session for a configured neighbor, or (with `range`) for a dynamic one. */
+  private addPeer(n: NeighborConfig, range?: string): Peer {
     const connect: Connector = this.connect;
     // The session tells its sink of Established once the peer's details are set: the
-    // moment to announce. Routes received go on to the shared route log.
-    const log = this.sink;
+    // moment to announce. Routes received go on to the route log and the RIB.
+    const routes = this.routes;
     const sink: UpdateSink = {
       onEstablished: (info) => {
-        log.onEstablished(info);
+        routes.onEstablished(info);
         this.syncRoutes(peer);
       },
-      onUpdate: (info, update) => log.onUpdate(info, update),
-      onEndOfRib: (info, family) => log.onEndOfRib(info, family),
+      onUpdate: (info, update) => routes.onUpdate(info, update),
+      onEndOfRib: (info, family) => routes.onEndOfRib(info, family),
       onPeerDown: (info, reason) => {
         peer.sender.clear();
         peer.sent.clear();
         peer.sentEndOfRib = false;
-        log.onPeerDown(info, reason);
+        routes.onPeerDown(info, reason);
       },
     };
     const session = new Session(this.sessionConfig(n), { clock: this.clock, random: this.random, logger: this.logger, sink, connect });
-    const peer: Peer = { config: n, session, sender: new UpdateSender(session), sent: new Map(), sentEndOfRib: false };
-    this.peers.set(n.address, peer);
+    const peer: Peer = { config: n, session, sender: new UpdateSender(session), sent: new Map(), sentEndOfRib: false, ...(range === undefined ? {} : { range }) };
+    if (range === undefined) {
+      this.peers.set(n.address, peer);
+    } else {
+      this.dynamicPeers.set(n.address, peer);
+      // Back in Idle the session is over (failed, or down after Established; the sink
+      // has been or is about to be told onPeerDown): nothing of the speaker stays. If it
+      // connects again, it gets a new session.
+      session.onState((state, _previous, reason) => {
+        if (state === 'Idle') this.dropDynamic(peer, reason);
+      });
+    }
     return peer;
+  }
+
+  /**
+   * Forgets a dynamic session and stops it: with a Cease of `subcode` if it still has a
+   * connection, else just no automatic restart.
+   */
+  private dropDynamic(peer: Peer, reason: string, subcode: number = CeaseSubcode.peerDeconfigured): void {
+    const address = peer.config.address;
+    if (this.dynamicPeers.get(address) !== peer) return;
+    this.dynamicPeers.delete(address);
+    this.logger.info('dynamic neighbor removed', { peer: address, range: peer.range, reason });
+    void peer.session.stop('', subcode);
   }
 
   private sessionConfig(n: NeighborConfig): SessionConfig {
@@ -355,20 +473,39 @@ export class Daemon {
     }
   }
 
+  /**
+   * An accepted connection goes to the configured neighbor of its address, else to the
+   * dynamic session already made for it, else, from inside a dynamic-neighbors range
+   * (the longest holding it), to a new passive session with the range's group settings.
+   */
   private onIncoming(t: Transport): void {
     const remote = normalizeRemoteAddress(t.remoteAddress);
-    const peer = remote === undefined ? undefined : this.peers.get(remote);
-    if (peer === undefined || this.stopping !== undefined) {
-      this.logger.debug('connection refused', { remote: `${t.remoteAddress ?? '?'}:${t.remotePort ?? '?'}`, reason: peer === undefined ? 'not a configured neighbor' : 'shutting down' });
+    const refuse = (reason: string): void => {
+      this.logger.debug('connection refused', { remote: `${t.remoteAddress ?? '?'}:${t.remotePort ?? '?'}`, reason });
       t.destroy();
+    };
+    if (remote === undefined) return refuse('not a configured neighbor');
+    if (this.stopping !== undefined) return refuse('shutting down');
+    const peer = this.peers.get(remote) ?? this.dynamicPeers.get(remote);
+    if (peer !== undefined) {
+      peer.session.handleIncoming(t);
       return;
     }
-    peer.session.handleIncoming(t);
+    const d = dynamicNeighborConfig(this.config, remote);
+    if (d === undefined) return refuse('not a configured neighbor');
+    const created = this.addPeer(d.neighbor, d.range.prefixText);
+    this.logger.info('dynamic neighbor accepted', { peer: remote, range: d.range.prefixText, peerGroup: d.range.peerGroup, peerAs: d.neighbor.peerAs });
+    created.session.start();
+    created.session.handleIncoming(t);
   }
 }
 
-/** `next` with the running global settings, and neighbors' default local AS taken from them. */
-function keepGlobal(next: DaemonConfig, global: GlobalConfig): DaemonConfig {
+/**
+ * `next` with the running global settings and multipath limits, and neighbors' default
+ * local AS taken from them (dynamic sessions take it from the kept global settings).
+ */
+function keepGlobal(next: DaemonConfig, running: DaemonConfig): DaemonConfig {
+  const global: GlobalConfig = running.global;
   const neighbors = next.neighbors.map((n) => (n.isLocalAsFromGlobal ? Object.freeze({ ...n, localAs: global.as }) : n));
-  return Object.freeze({ ...next, global, neighbors: Object.freeze(neighbors) });
+  return Object.freeze({ ...next, global, useMultiplePaths: running.useMultiplePaths, neighbors: Object.freeze(neighbors) });
 }

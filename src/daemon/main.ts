@@ -23,8 +23,9 @@ function version(): string {
 
 export const usage = `Usage: tsbgpd -f FILE [options]
 
-BGP daemon reading gobgpd's configuration format (TOML or YAML) plus an
-[[originate]] list of routes to announce; see docs/config.md.
+BGP daemon reading gobgpd's configuration format (TOML or YAML: neighbors, peer
+groups, dynamic neighbors, use-multiple-paths) plus an [[originate]] list of routes
+to announce; see docs/config.md.
 
 Options:
   -f, --config-file FILE      configuration file (required)
@@ -41,9 +42,10 @@ Options:
   -v, --version               the version
 
 Signals:
-  SIGHUP           reload the configuration file: neighbors and originate routes are
-                   applied by difference; an invalid file is reported and the running
-                   configuration kept; global settings need a restart
+  SIGHUP           reload the configuration file: neighbors, peer groups, dynamic
+                   neighbor ranges and originate routes are applied by difference; an
+                   invalid file is reported and the running configuration kept; global
+                   settings and use-multiple-paths need a restart
   SIGTERM, SIGINT  send every peer a Cease / Administrative Shutdown with the shutdown
                    message, close, and exit 0 (within ${defaultShutdownTimeoutMs / 1000} s)
 

@@ -27,11 +27,27 @@ export interface TsbgpdNeighbor extends NeighborSpec {
   readonly keepaliveSec?: number;
 }
 
+/** A `[[peer-groups]]` entry: name and peer AS, with the neighbors' short test timers. */
+export interface PeerGroupSpec {
+  readonly name: string;
+  readonly as: number;
+}
+
+/** A `[[dynamic-neighbors]]` range. */
+export interface DynamicNeighborSpec {
+  readonly prefix: string;
+  readonly peerGroup: string;
+}
+
 export interface TsbgpdOptions {
   readonly as: number;
   readonly address: string;
   readonly port: number;
   readonly neighbors: readonly TsbgpdNeighbor[];
+  readonly peerGroups?: readonly PeerGroupSpec[];
+  readonly dynamicNeighbors?: readonly DynamicNeighborSpec[];
+  /** global.use-multiple-paths.config.enabled */
+  readonly isMultipath?: boolean;
   readonly originate: readonly OriginateSpec[];
   /** --shutdown-message; the daemon's default text when undefined. */
   readonly shutdownMessage?: string;
@@ -45,6 +61,13 @@ const quote = (s: string): string => JSON.stringify(s);
 /** The TOML config (gobgpd's keys, plus [[originate]]). */
 export function tsbgpdConfig(o: Omit<TsbgpdOptions, 'shutdownMessage'>): string {
   const lines = ['[global.config]', `  as = ${o.as}`, `  router-id = ${quote(o.address)}`, `  port = ${o.port}`, `  local-address-list = [${quote(o.address)}]`];
+  if (o.isMultipath !== undefined) lines.push('[global.use-multiple-paths.config]', `  enabled = ${o.isMultipath}`);
+  for (const g of o.peerGroups ?? []) {
+    lines.push('', '[[peer-groups]]', '  [peer-groups.config]', `    peer-group-name = ${quote(g.name)}`, `    peer-as = ${g.as}`, '  [peer-groups.timers.config]', '    connect-retry = 3', '    idle-hold-time-after-reset = 1');
+  }
+  for (const d of o.dynamicNeighbors ?? []) {
+    lines.push('', '[[dynamic-neighbors]]', '  [dynamic-neighbors.config]', `    prefix = ${quote(d.prefix)}`, `    peer-group = ${quote(d.peerGroup)}`);
+  }
   for (const n of o.neighbors) {
     lines.push(
       '',
@@ -158,6 +181,9 @@ export class Tsbgpd {
       });
     } else if (entry.msg === 'route withdrawn') {
       this.received.delete(`${peer} ${prefix}`);
+    } else if (entry.msg === 'peer routes dropped') {
+      // The session went down: everything it sent is gone.
+      for (const [key, r] of this.received) if (r.peer === peer) this.received.delete(key);
     }
   }
 
