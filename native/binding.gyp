@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "tsbgp_netlink",
+      "sources": ["netlink.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-O2"]
+    }
+  ]
+}
