@@ -23,7 +23,7 @@ export function decodeAddr(msg: NlMessage): AddrInfo | undefined {
   const r = msg.body;
   const family = r.u8('ifa_family');
   const length = r.u8('ifa_prefixlen');
-  r.skip(1, 'ifa_flags');
+  r.skipBytes(1, 'ifa_flags');
   const scope = r.u8('ifa_scope');
   const ifindex = r.u32('ifa_index');
   const afi = family === AddressFamily.inet ? Afi.ipv4 : family === AddressFamily.inet6 ? Afi.ipv6 : undefined;

@@ -27,10 +27,10 @@ export interface LinkInfo {
 /** Decodes an RTM_NEWLINK or RTM_DELLINK. */
 export function decodeLink(msg: NlMessage): LinkInfo {
   const r = msg.body;
-  r.skip(4, 'ifi_family, pad and ifi_type');
+  r.skipBytes(4, 'ifi_family, pad and ifi_type');
   const ifindex = r.u32('ifi_index');
   const flags = r.u32('ifi_flags');
-  r.skip(4, 'ifi_change');
+  r.skipBytes(4, 'ifi_change');
   let name = '';
   let operState: number = OperState.unknown;
   r.attributes((type, value) => {

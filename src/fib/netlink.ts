@@ -149,7 +149,7 @@ export class NlReader {
     return sub;
   }
 
-  skip(n: number, what = 'field'): void {
+  skipBytes(n: number, what = 'field'): void {
     this.need(n, what);
     this.pos += n;
   }
@@ -346,11 +346,11 @@ export function decodeAck(msg: NlMessage): NlAck {
   const error = r.i32('nlmsgerr.error');
   const len = r.u32('request nlmsg_len');
   const requestType = r.u16('request nlmsg_type');
-  r.skip(2, 'request nlmsg_flags');
+  r.skipBytes(2, 'request nlmsg_flags');
   const seq = r.u32('request nlmsg_seq');
-  r.skip(4, 'request nlmsg_pid');
+  r.skipBytes(4, 'request nlmsg_pid');
   // Without NETLINK_CAP_ACK the kernel echoes the whole request after the header.
-  if ((msg.flags & NlmFlag.capped) === 0 && error !== 0) r.skip(Math.min(r.remaining, align4(len) - NLMSG_HDRLEN), 'echoed request');
+  if ((msg.flags & NlmFlag.capped) === 0 && error !== 0) r.skipBytes(Math.min(r.remaining, align4(len) - NLMSG_HDRLEN), 'echoed request');
   let message: string | undefined;
   if ((msg.flags & NlmFlag.ackTlvs) !== 0) {
     r.attributes((type, value) => {

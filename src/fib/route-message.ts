@@ -180,7 +180,7 @@ export function decodeRoute(msg: NlMessage): KernelRoute | undefined {
   const r = msg.body;
   const family = r.u8('rtm_family');
   const dstLength = r.u8('rtm_dst_len');
-  r.skip(1, 'rtm_src_len');
+  r.skipBytes(1, 'rtm_src_len');
   const tos = r.u8('rtm_tos');
   let table = r.u8('rtm_table');
   const protocol = r.u8('rtm_protocol');

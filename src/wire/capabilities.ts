@@ -57,7 +57,7 @@ const decoders: Readonly<Record<number, ValueDecoder>> = {
   [CapabilityCode.multiprotocol]: (r) => {
     expectLength(r, 4, 'Multiprotocol');
     const afi = r.u16();
-    r.skip(1); // Reserved (RFC 4760 8): ignored on receipt.
+    r.skipBytes(1); // Reserved (RFC 4760 8): ignored on receipt.
     return { kind: 'multiprotocol', afi, safi: r.u8() };
   },
   [CapabilityCode.routeRefresh]: empty({ kind: 'route-refresh' }, 'Route Refresh'),

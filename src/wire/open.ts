@@ -63,7 +63,7 @@ function readParameters(r: Reader): Capability[] {
   const isExtended = length !== 0 && r.remaining > 0 && r.peek() === extendedParametersMarker;
   let params: Reader;
   if (isExtended) {
-    r.skip(1);
+    r.skipBytes(1);
     params = r.take(r.u16('extended optional parameters length'), 'optional parameters');
   } else {
     params = r.take(length, 'optional parameters');

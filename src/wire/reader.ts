@@ -108,7 +108,7 @@ export class Reader {
     return this.buf[this.pos]!;
   }
 
-  skip(n: number, what = 'field'): void {
+  skipBytes(n: number, what = 'field'): void {
     this.need(n, what);
     this.pos += n;
   }

@@ -185,7 +185,7 @@ test('attrKey is the attribute bytes without MP attributes, wherever they sit', 
   const section = (h: string): string => {
     const b = unhex(h);
     const r = new Reader(b, headerLength, b.length);
-    r.skip(r.u16());
+    r.skipBytes(r.u16());
     return hex(r.bytes(r.u16()));
   };
   // No MP attribute: the whole section.

@@ -46,7 +46,7 @@ function decodeMpReach(v: Reader, afi: Afi, safi: number, ctx: CodecContext): Mp
   const nextHop = v.copy(nextHopLength === 4 ? 4 : 16, 'next hop');
   const linkLocalNextHop = nextHopLength === 32 ? v.copy(16, 'link-local next hop') : undefined;
   // RFC 4760 3: the reserved octet (once the SNPA count) is ignored on receipt.
-  v.skip(1, 'reserved octet');
+  v.skipBytes(1, 'reserved octet');
   const nlri = NlriList.decode(v, afi, ctx.addPath.has(familyKey(afi, safi)), UpdateSubcode.optionalAttributeError, ErrorAction.afiSafiDisable);
   return linkLocalNextHop === undefined ? { afi, safi, nextHop, nlri } : { afi, safi, nextHop, linkLocalNextHop, nlri };
 }

@@ -142,7 +142,7 @@ export function decodeAttributes(section: Uint8Array, ctx: CodecContext, hasNlri
       // dropped and the first kept.
       const action = isMp(type) ? ErrorAction.sessionReset : ErrorAction.attributeDiscard;
       draft.note(new WireError(NotifyCode.updateMessage, UpdateSubcode.malformedAttributeList, `attribute type ${type} repeated`, copyOf(section, start, end), action));
-      r.skip(length);
+      r.skipBytes(length);
       continue;
     }
     seen[type] = 1;
