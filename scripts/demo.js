@@ -11,8 +11,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const daemon = join(root, 'bin', 'tsbgpd.js');
 const children = [];
 
-function start(name, config, level) {
-  const child = spawn(process.execPath, [daemon, '-f', join(root, 'examples', config), '--log-level', level], { stdio: ['ignore', 'inherit', 'pipe'] });
+function start(name, config, level, extra = []) {
+  const child = spawn(process.execPath, [daemon, '-f', join(root, 'examples', config), '--log-level', level, ...extra], { stdio: ['ignore', 'inherit', 'pipe'] });
   children.push(child);
   let rest = '';
   const seen = [];
@@ -53,7 +53,8 @@ function stop(proc, ms = 5000) {
 
 let failed = false;
 const router = start('rt-01', 'demo-rt-01.toml', 'debug');
-const node = start('k8s-node-01', 'demo-node.toml', 'info');
+// Only the router serves the management API (127.0.0.1:50051, where gobgp and tsbgp look).
+const node = start('k8s-node-01', 'demo-node.toml', 'info', ['--no-api']);
 try {
   await waitFor(router, /route received.*172\.17\.254\.1\/32/, 20000);
   await waitFor(router, /end of rib/, 10000);

@@ -209,7 +209,7 @@ test('keys gobgpd knows but tsbgpd does not implement are refused by name, or wa
   ]);
   rejects(`${base}[global.graceful-restart.config]\nenabled = true\n`, /^f\.conf:4: global\.graceful-restart: not supported/);
   rejects(`${base}[[peer-groups]]\n[peer-groups.config]\npeer-group-name = "g"\nauth-password = "x"\n`, /^f\.conf:7: peer-groups\[0\]\.config\.auth-password: not supported/);
-  rejects(`${base}[zebra.config]\nenabled = true\n`, /^f\.conf:4: zebra: not supported/);
+  rejects(`${base}[zebra.config]\nenabled = true\nredistribute-route-type-list = ["connect"]\n`, /^f\.conf:6: zebra\.config\.redistribute-route-type-list: not supported/);
   rejects(nb('[[neighbors.afi-safis]]\n[neighbors.afi-safis.config]\nafi-safi-name = "l2vpn-evpn"\n'), /^f\.conf:10: neighbors\[0\]\.afi-safis\[0\]\.config\.afi-safi-name: not supported/);
 });
 

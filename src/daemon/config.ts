@@ -13,6 +13,7 @@ import { Afi, Safi, AddressError, formatAddress, formatPrefix, parseAddress, par
 import { familyKey, familyName, type FamilyKey } from '../wire/context.js';
 import { Origin, WellKnownCommunity } from '../wire/attributes/types.js';
 import { childPath, locateToml, locateYaml, parseYamlWithLines, type KeyLocator } from './config-locate.js';
+import { readZebra, type ZebraConfig } from './zebra-config.js';
 
 export type ConfigType = 'toml' | 'yaml';
 
@@ -124,6 +125,8 @@ export interface DaemonConfig {
   readonly originate: readonly OriginateRoute[];
   /** `FILE:LINE: KEY: ...` lines to log as warnings at start (or reload). */
   readonly warnings: readonly string[];
+  /** `[zebra.config]`: the FIB writer (zebra-config.ts); off when absent. */
+  readonly zebra?: ZebraConfig;
 }
 
 export interface ParseOptions {
@@ -155,8 +158,8 @@ interface KeySet {
 
 const keySets = {
   top: {
-    supported: ['global', 'neighbors', 'peer-groups', 'dynamic-neighbors', 'originate'],
-    known: ['rpki-servers', 'bmp-servers', 'vrfs', 'mrt-dump', 'zebra', 'collector', 'defined-sets', 'policy-definitions'],
+    supported: ['global', 'neighbors', 'peer-groups', 'dynamic-neighbors', 'originate', 'zebra'],
+    known: ['rpki-servers', 'bmp-servers', 'vrfs', 'mrt-dump', 'collector', 'defined-sets', 'policy-definitions'],
   },
   global: {
     supported: ['config', 'use-multiple-paths'],
@@ -238,7 +241,7 @@ function isTable(value: unknown): value is Table {
 }
 
 /** Reads values with their paths, failing with the line of the offending key. */
-class Checker {
+export class Checker {
   readonly warnings: string[] = [];
   private readonly unsupported: string[] = [];
 
@@ -249,7 +252,8 @@ class Checker {
   ) {}
 
   at(path: string): string {
-    return `${this.fileName}:${this.locator.lineOf(path)}: ${path}`;
+    const line = this.locator.lineOf(path);
+    return line > 0 ? `${this.fileName}:${line}: ${path}` : `${this.fileName}: ${path}`;
   }
 
   fail(path: string, expected: string, got: unknown): never {
@@ -797,9 +801,10 @@ export function parseConfig(text: string, type: ConfigType, fileName: string, op
       originate.push(r);
     });
   }
+  const zebra = readZebra(c, top['zebra']);
   c.finish();
   const peerGroups = [...groups.values()].map((g) => g.group);
-  return deepFreeze({ fileName, global, neighbors, peerGroups, dynamicNeighbors, useMultiplePaths, originate, warnings: c.warnings });
+  return deepFreeze({ fileName, global, neighbors, peerGroups, dynamicNeighbors, useMultiplePaths, originate, zebra, warnings: c.warnings });
 }
 
 /** Reads and checks a configuration file; the type comes from `type`, else the extension. */
@@ -818,4 +823,18 @@ export function loadConfig(path: string, type?: string, options: ParseOptions = 
 /** "ipv4-unicast" etc. for logs. */
 export function familyNames(families: readonly FamilyKey[]): string[] {
   return families.map(familyName);
+}
+
+/**
+ * A neighbor given as a `[[neighbors]]` table of gobgpd's format (e.g. built from an
+ * API request), checked exactly as the file's against the running configuration's
+ * global settings and peer groups. Errors read `SOURCE: PATH: what is wrong`, with
+ * `path` the table's name ("peer" gives "peer.config.peer-as").
+ */
+export function parseNeighbor(item: unknown, running: DaemonConfig, source: string, path: string): NeighborConfig {
+  const c = new Checker(source, { lineOf: () => 0 }, false);
+  const groups = new Map<string, ParsedGroup>(running.peerGroups.map((group) => [group.name, { group, paths: {} }]));
+  const n = readNeighbor(c, item, path, running.global, groups);
+  c.finish();
+  return deepFreeze(n);
 }

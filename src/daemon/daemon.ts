@@ -3,7 +3,8 @@
 // dynamic-neighbors range, to a passive session made for it and dropped when it ends;
 // received routes into the RIB (best path and multipath), the originate routes sent to
 // every established peer, configuration reload by difference, and a bounded shutdown
-// with a Cease / Administrative Shutdown communication (RFC 9003).
+// with a Cease / Administrative Shutdown communication (RFC 9003). The management API
+// (api-backend.ts) reads peers and tables here and changes neighbors and local routes.
 
 import { hostname as osHostname } from 'node:os';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -11,8 +12,8 @@ import { systemClock, type Clock, type Random } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { formatAddress, parseAddress, type Prefix } from '../lib/address.js';
 import { CeaseSubcode } from '../wire/errors.js';
-import { familyName } from '../wire/context.js';
-import { Session, type SessionConfig } from '../session/session.js';
+import { familyName, type FamilyKey } from '../wire/context.js';
+import { Session, type SessionConfig, type SessionState } from '../session/session.js';
 import type { UpdateSink } from '../rib/sink.js';
 import { Rib } from '../rib/rib.js';
 import { listen, type Listener } from '../session/listener.js';
@@ -20,7 +21,7 @@ import { tcpConnector, type Connector, type Transport } from '../session/transpo
 import { defaultLocalAddressList, dynamicNeighborConfig, type DaemonConfig, type GlobalConfig, type MultipathConfig, type NeighborConfig, type OriginateRoute } from './config.js';
 import { RouteLogSink } from './route-log.js';
 import { logRibChanges, TeeSink } from './rib-log.js';
-import { announceUpdates, endOfRibUpdates, ipv4Unicast, routesForPeer, unmapAddress, UpdateSender, withdrawUpdates, type PeerRoute } from './originate.js';
+import { announceUpdates, endOfRibUpdates, ipv4Unicast, localRibAttributes, mergeLocalRoutes, routesForPeer, unmapAddress, UpdateSender, withdrawUpdates, type LocalRoute, type PeerRoute } from './originate.js';
 
 export interface DaemonOptions {
   readonly logger: Logger;
@@ -66,9 +67,20 @@ export interface ReloadSummary {
 export const defaultShutdownMessage = 'tsbgpd shutting down';
 export const defaultShutdownTimeoutMs = 3000;
 
-interface SentRoute {
-  readonly prefix: Prefix;
-  readonly signature: string;
+/** A route as announced to one peer. */
+export type SentRoute = PeerRoute;
+
+/** What the daemon records of a peer's session for the API, O(1) per event. */
+export interface PeerStats {
+  /** Wall-clock ms when the session last reached / left Established. */
+  upSinceMs?: number;
+  downSinceMs?: number;
+  /** Times the session left Established. */
+  flops: number;
+  updatesReceived: number;
+  updatesSent: number;
+  /** Routes announced on the current session, per family. */
+  readonly advertised: Map<FamilyKey, number>;
 }
 
 interface Peer {
@@ -81,7 +93,23 @@ interface Peer {
   sentEndOfRib: boolean;
   /** For a session accepted under a dynamic-neighbors range: that range's prefix. */
   readonly range?: string;
+  readonly stats: PeerStats;
+  /** Stopped by an operator (API shutdown/disable): stays down, refuses connections. */
+  isAdminDown: boolean;
 }
+
+/** A neighbor's session as the API sees it. */
+export interface PeerView {
+  readonly config: NeighborConfig;
+  readonly session: Session;
+  readonly sender: { readonly pending: number };
+  readonly sent: ReadonlyMap<string, SentRoute>;
+  readonly range?: string;
+  readonly stats: Readonly<PeerStats>;
+  readonly isAdminDown: boolean;
+}
+
+export type PeerStateListener = (peer: PeerView, state: SessionState, previous: SessionState, reason: string) => void;
 
 /** A session accepted under a dynamic-neighbors range, as `dynamicSessions` lists it. */
 export interface DynamicPeerView {
@@ -155,8 +183,17 @@ export class Daemon {
   readonly sink: RouteLogSink;
   /** Every received route: Adj-RIBs-In, Loc-RIB best paths and multipath sets. */
   readonly rib: Rib;
-  /** What sessions hand their routes to: the route log, then the RIB. */
+  /** What sessions hand their routes to: the route log, the tap, then the RIB. */
   private readonly routes: UpdateSink;
+  /** Sees every session's routes before the RIB does (the API's adj-in feed). */
+  private tap: UpdateSink | undefined;
+  private peerStateListeners: PeerStateListener[] = [];
+  /** Neighbors added through the API; a reload keeps them unless the file names the address. */
+  private readonly apiNeighbors = new Map<string, NeighborConfig>();
+  /** Routes added through the API, by prefix. */
+  private readonly apiRoutes = new Map<string, LocalRoute>();
+  /** The originate list in force: the configuration's and the API's. */
+  private local: readonly LocalRoute[] = [];
 
   constructor(config: DaemonConfig, options: DaemonOptions) {
     this.config = config;
@@ -171,7 +208,107 @@ export class Daemon {
     const multipath = ribMultipath(config.useMultiplePaths);
     this.rib = new Rib({ clock: this.clock, routerId: config.global.routerId, localAs: config.global.as, ...(multipath === undefined ? {} : { multipath }) });
     logRibChanges(this.rib, this.logger);
-    this.routes = new TeeSink(this.sink, this.rib);
+    const tap: UpdateSink = {
+      onEstablished: (info) => this.tap?.onEstablished(info),
+      onUpdate: (info, update) => this.tap?.onUpdate(info, update),
+      onEndOfRib: (info, family) => this.tap?.onEndOfRib(info, family),
+      onPeerDown: (info, reason) => this.tap?.onPeerDown(info, reason),
+    };
+    this.routes = new TeeSink(this.sink, tap, this.rib);
+  }
+
+  /** Sets the sink that sees every session's routes just before the RIB (so it can still read what a withdrawal removes). */
+  setRouteTap(sink: UpdateSink | undefined): void {
+    this.tap = sink;
+  }
+
+  /** Calls `fn` on every session state change of every neighbor; returns its removal. */
+  onPeerState(fn: PeerStateListener): () => void {
+    this.peerStateListeners = [...this.peerStateListeners, fn];
+    return () => {
+      this.peerStateListeners = this.peerStateListeners.filter((l) => l !== fn);
+    };
+  }
+
+  /** Every neighbor: configured ones, then dynamic ones. */
+  peerViews(): PeerView[] {
+    return this.allPeers();
+  }
+
+  peerView(address: string): PeerView | undefined {
+    return this.peers.get(address) ?? this.dynamicPeers.get(address);
+  }
+
+  /** The routes this speaker originates, from the configuration and the API. */
+  get localRoutes(): readonly LocalRoute[] {
+    return this.local;
+  }
+
+  /** Adds (or replaces) an API route: into the RIB, and announced to every established peer. */
+  addApiRoute(route: LocalRoute): void {
+    this.apiRoutes.set(route.prefixText, route);
+    this.setLocalRoutes(mergeLocalRoutes(this.config.originate, this.apiRoutes));
+  }
+
+  /** Removes API routes; the configuration's route of the same prefix, if any, comes back. */
+  removeApiRoutes(prefixTexts: Iterable<string>): void {
+    for (const p of prefixTexts) this.apiRoutes.delete(p);
+    this.setLocalRoutes(mergeLocalRoutes(this.config.originate, this.apiRoutes));
+  }
+
+  /**
+   * Stops a neighbor's session with a Cease of `subcode` and the communication. With
+   * `isAdminDown` it stays down (a dynamic neighbor too: its reconnections are refused)
+   * until `startPeer`. Resolves when the session is closed; undefined if there is no
+   * such neighbor.
+   */
+  stopPeer(address: string, communication: string, subcode: number, isAdminDown: boolean): Promise<void> | undefined {
+    const peer = this.peers.get(address) ?? this.dynamicPeers.get(address);
+    if (peer === undefined) return undefined;
+    if (isAdminDown) peer.isAdminDown = true;
+    return peer.session.stop(communication, subcode);
+  }
+
+  /** Starts (again) a neighbor's session; a dynamic one waits for the peer to connect. */
+  startPeer(address: string): boolean {
+    const peer = this.peers.get(address) ?? this.dynamicPeers.get(address);
+    if (peer === undefined) return false;
+    peer.isAdminDown = false;
+    if (this.stopping === undefined) peer.session.start();
+    return true;
+  }
+
+  /** Sends an established peer everything it has from us again (soft reset out). */
+  resendRoutes(address: string): boolean {
+    const peer = this.peers.get(address) ?? this.dynamicPeers.get(address);
+    if (peer === undefined) return false;
+    if (peer.session.state !== 'Established') return true;
+    peer.sender.clear();
+    peer.sent.clear();
+    this.syncRoutes(peer);
+    return true;
+  }
+
+  /** Adds a configured neighbor at runtime (kept across reloads); false if the address has one. */
+  addNeighbor(n: NeighborConfig, isAdminDown = false): boolean {
+    if (this.peers.has(n.address)) return false;
+    this.apiNeighbors.set(n.address, n);
+    const dynamic = this.dynamicPeers.get(n.address);
+    if (dynamic !== undefined) this.dropDynamic(dynamic, 'now a configured neighbor', CeaseSubcode.otherConfigurationChange);
+    const peer = this.addPeer(n);
+    peer.isAdminDown = isAdminDown;
+    if (!isAdminDown && this.stopping === undefined) peer.session.start();
+    return true;
+  }
+
+  /** Removes a configured neighbor (Cease / Peer De-configured); false if there is none. */
+  removeNeighbor(address: string): boolean {
+    const peer = this.peers.get(address);
+    if (peer === undefined) return false;
+    this.apiNeighbors.delete(address);
+    this.peers.delete(address);
+    void peer.session.stop('', CeaseSubcode.peerDeconfigured);
+    return true;
   }
 
   /** The configuration in force (global settings stay those of the start). */
@@ -200,6 +337,7 @@ export class Daemon {
    */
   async start(): Promise<void> {
     await this.openListeners();
+    this.setLocalRoutes(mergeLocalRoutes(this.config.originate, this.apiRoutes));
     for (const n of this.config.neighbors) this.addPeer(n).session.start();
     const g = this.config.global;
     this.logger.info('tsbgpd started', {
@@ -257,7 +395,10 @@ export class Daemon {
     let neighborsRemoved = 0;
     let neighborsRestarted = 0;
     const fresh = new Set<string>();
-    const wanted = new Map(effective.neighbors.map((n) => [n.address, n]));
+    // Neighbors added through the API stay, unless the file now configures the address.
+    for (const n of effective.neighbors) this.apiNeighbors.delete(n.address);
+    const neighbors = [...effective.neighbors, ...this.apiNeighbors.values()];
+    const wanted = new Map(neighbors.map((n) => [n.address, n]));
     for (const [address, peer] of [...this.peers]) {
       const n = wanted.get(address);
       if (n === undefined) {
@@ -268,8 +409,10 @@ export class Daemon {
         neighborsRestarted++;
         fresh.add(address);
         const replacement = this.addPeer(n);
+        // A neighbor shut down through the API stays down with its new settings.
+        replacement.isAdminDown = peer.isAdminDown;
         void peer.session.stop('', CeaseSubcode.otherConfigurationChange).then(() => {
-          if (this.stopping === undefined && this.peers.get(address) === replacement) replacement.session.start();
+          if (this.stopping === undefined && this.peers.get(address) === replacement && !replacement.isAdminDown) replacement.session.start();
         });
       } else {
         peer.config = n;
@@ -295,7 +438,7 @@ export class Daemon {
         peer.config = d.neighbor;
       }
     }
-    for (const n of effective.neighbors) {
+    for (const n of neighbors) {
       if (this.peers.has(n.address)) continue;
       neighborsAdded++;
       fresh.add(n.address);
@@ -309,6 +452,7 @@ export class Daemon {
     const routesAdded = [...after.keys()].filter((p) => !before.has(p)).length;
     const routesRemoved = [...before.keys()].filter((p) => !after.has(p)).length;
     const routesChanged = [...after].filter(([p, sig]) => before.has(p) && before.get(p) !== sig).length;
+    this.updateLocalRib(mergeLocalRoutes(effective.originate, this.apiRoutes));
     for (const [address, peer] of this.peers) {
       if (!fresh.has(address) && peer.session.state === 'Established') this.syncRoutes(peer);
     }
@@ -348,26 +492,47 @@ export class Daemon {
         routes.onEstablished(info);
         this.syncRoutes(peer);
       },
-      onUpdate: (info, update) => routes.onUpdate(info, update),
+      onUpdate: (info, update) => {
+        peer.stats.updatesReceived++;
+        routes.onUpdate(info, update);
+      },
       onEndOfRib: (info, family) => routes.onEndOfRib(info, family),
       onPeerDown: (info, reason) => {
         peer.sender.clear();
         peer.sent.clear();
+        peer.stats.advertised.clear();
         peer.sentEndOfRib = false;
         routes.onPeerDown(info, reason);
       },
     };
     const session = new Session(this.sessionConfig(n), { clock: this.clock, random: this.random, logger: this.logger, sink, connect });
-    const peer: Peer = { config: n, session, sender: new UpdateSender(session), sent: new Map(), sentEndOfRib: false, ...(range === undefined ? {} : { range }) };
+    const channel = {
+      sendUpdate: (m: Parameters<Session['sendUpdate']>[0]): boolean => {
+        peer.stats.updatesSent++;
+        return session.sendUpdate(m);
+      },
+      onDrain: (fn: () => void): void => session.onDrain(fn),
+    };
+    const stats: PeerStats = { flops: 0, updatesReceived: 0, updatesSent: 0, advertised: new Map() };
+    const peer: Peer = { config: n, session, sender: new UpdateSender(channel), sent: new Map(), sentEndOfRib: false, ...(range === undefined ? {} : { range }), stats, isAdminDown: false };
+    session.onState((state, previous, reason) => {
+      if (state === 'Established') stats.upSinceMs = this.clock.wallNow();
+      if (previous === 'Established') {
+        stats.downSinceMs = this.clock.wallNow();
+        stats.flops++;
+      }
+      for (const l of this.peerStateListeners) l(peer, state, previous, reason);
+    });
     if (range === undefined) {
       this.peers.set(n.address, peer);
     } else {
       this.dynamicPeers.set(n.address, peer);
       // Back in Idle the session is over (failed, or down after Established; the sink
       // has been or is about to be told onPeerDown): nothing of the speaker stays. If it
-      // connects again, it gets a new session.
+      // connects again, it gets a new session. An operator's shutdown keeps it, down,
+      // so that the peer's reconnections are refused until it is enabled again.
       session.onState((state, _previous, reason) => {
-        if (state === 'Idle') this.dropDynamic(peer, reason);
+        if (state === 'Idle' && !peer.isAdminDown) this.dropDynamic(peer, reason);
       });
     }
     return peer;
@@ -421,7 +586,7 @@ export class Daemon {
     const ctx = negotiated.tx;
     const families = info.families.size > 0 ? info.families : new Set([ipv4Unicast]);
     const target = { families, isEbgp: info.isEbgp, localAs: peer.config.localAs, localAddress: this.localAddressOf(peer), ctx };
-    const { routes, skipped } = routesForPeer(this.config.originate, target);
+    const { routes, skipped } = routesForPeer(this.local, target);
     for (const s of skipped) this.logger.warn('route not announced', { peer: info.address, prefix: s.prefixText, family: familyName(s.family), reason: s.reason });
 
     const desired = new Map<string, PeerRoute>(routes.map((r) => [r.prefixText, r]));
@@ -433,7 +598,9 @@ export class Daemon {
       }
     }
     const changed = routes.filter((r) => peer.sent.get(r.prefixText)?.signature !== r.signature);
-    for (const r of changed) peer.sent.set(r.prefixText, { prefix: r.prefix, signature: r.signature });
+    for (const r of changed) peer.sent.set(r.prefixText, r);
+    peer.stats.advertised.clear();
+    for (const r of peer.sent.values()) peer.stats.advertised.set(r.family, (peer.stats.advertised.get(r.family) ?? 0) + 1);
     const updates = [...withdrawUpdates(gone, ctx), ...announceUpdates(changed, ctx)];
     if (isNewSession) {
       updates.push(...endOfRibUpdates(families));
@@ -441,6 +608,31 @@ export class Daemon {
     }
     if (gone.length > 0 || changed.length > 0) this.logger.info('routes sent', { peer: info.address, announced: changed.length, withdrawn: gone.length, updates: updates.length });
     peer.sender.send(updates);
+  }
+
+  /** Puts a new originate list in force: into the RIB, and to every established peer. */
+  private setLocalRoutes(next: readonly LocalRoute[]): void {
+    this.updateLocalRib(next);
+    for (const peer of this.allPeers()) if (peer.session.state === 'Established') this.syncRoutes(peer);
+  }
+
+  /** The RIB's local routes brought in line with `next` (which becomes the list in force). */
+  private updateLocalRib(next: readonly LocalRoute[]): void {
+    // An API route is replaced as a whole (a new object, a new uuid); a configuration
+    // route is the same while its keys are.
+    const isSame = (a: LocalRoute, b: LocalRoute): boolean => a.source === b.source && (a.source === 'api' ? a === b : routeSignature(a) === routeSignature(b));
+    const before = new Map(this.local.map((r) => [r.prefixText, r]));
+    const after = new Set(next.map((r) => r.prefixText));
+    for (const [text, r] of before) if (!after.has(text)) this.rib.withdrawLocal(r.prefix);
+    for (const r of next) {
+      const old = before.get(r.prefixText);
+      if (old === undefined || !isSame(old, r)) this.rib.originate(r.prefix, localRibAttributes(r));
+    }
+    this.local = next;
+  }
+
+  private allPeers(): Peer[] {
+    return [...this.peers.values(), ...this.dynamicPeers.values()];
   }
 
   private async openListeners(): Promise<void> {

@@ -1,12 +1,17 @@
-// The tsbgpd command line: options, the configuration file, logging, and the signals
-// (SIGHUP reload, SIGTERM/SIGINT shutdown). Operator errors are one line on stderr:
-// exit 1 for the configuration (or an address that cannot be bound), 2 for usage.
+// The tsbgpd command line: options, the configuration file, logging, the management API
+// (gobgpd's gRPC service and flags), and the signals (SIGHUP reload, SIGTERM/SIGINT
+// shutdown). Operator errors are one line on stderr: exit 1 for the configuration (or an
+// address that cannot be bound), 2 for usage.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger, isLogLevel, type LogFormat, type Logger, type LogLevel } from '../lib/logger.js';
+import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
+import { ApiConfigError, ApiServer, defaultApiHosts, parseApiHosts, type ApiServerOptions } from '../api/server.js';
 import { ConfigError, configTypeOf, loadConfig, type ConfigType, type DaemonConfig } from './config.js';
 import { Daemon, defaultShutdownMessage, defaultShutdownTimeoutMs } from './daemon.js';
+import { DaemonApiBackend } from './api-backend.js';
+import { FibWiring } from './fib-wiring.js';
 
 export const exitOk = 0;
 export const exitConfig = 1;
@@ -36,8 +41,19 @@ Options:
                               (RFC 9003; default: "${defaultShutdownMessage}")
       --allow-unsupported     start even if the file has gobgpd keys tsbgpd does not
                               implement yet (each is logged as a warning)
+  -r, --graceful-restart      this run ends in a restart: keep our kernel routes at
+                              shutdown for the next start to adopt (see [zebra.config])
       --check                 check the configuration, print "configuration OK" or the
                               error, and exit
+      --api-hosts LIST        management API (gRPC, GoBGP v3 service: the gobgp CLI
+                              works with -p PORT) on HOST:PORT[,HOST:PORT...]
+                              (default: ${defaultApiHosts}; IPv6 as [ADDR]:PORT)
+      --api-tls-cert FILE     serve the API over TLS with this PEM certificate chain
+      --api-tls-key FILE        ... and this PEM private key (both or neither)
+      --api-token-file FILE   require "authorization: Bearer TOKEN" (the file's first
+                              line) of callers that are not on this host
+      --api-insecure          allow a non-loopback API address without TLS and token
+      --no-api                do not serve the API
   -h, --help                  this text
   -v, --version               the version
 
@@ -49,7 +65,10 @@ Signals:
   SIGTERM, SIGINT  send every peer a Cease / Administrative Shutdown with the shutdown
                    message, close, and exit 0 (within ${defaultShutdownTimeoutMs / 1000} s)
 
-Exit status: 0 success, 1 configuration error or address in use, 2 wrong usage.
+A non-loopback --api-hosts address needs TLS and a token, or --api-insecure.
+
+Exit status: 0 success, 1 configuration error or address (BGP or API) in use,
+2 wrong usage.
 `;
 
 export interface DaemonArgs {
@@ -60,6 +79,19 @@ export interface DaemonArgs {
   readonly shutdownMessage: string;
   readonly allowUnsupported: boolean;
   readonly isCheck: boolean;
+  /** -r: keep the FIB's kernel routes at shutdown (a restart follows). */
+  readonly isGracefulRestart?: boolean;
+  /** The management API's settings; undefined with --no-api. */
+  readonly api?: ApiArgs;
+}
+
+/** --api-* flags as given (files not read yet). */
+export interface ApiArgs {
+  readonly hosts: string;
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  readonly tokenFile?: string;
+  readonly isInsecureAllowed: boolean;
 }
 
 export type ParsedArgs = { readonly kind: 'run'; readonly args: DaemonArgs } | { readonly kind: 'help' } | { readonly kind: 'version' };
@@ -78,6 +110,13 @@ export function parseDaemonArgs(argv: readonly string[]): ParsedArgs {
         'shutdown-message': { type: 'string', default: defaultShutdownMessage },
         'allow-unsupported': { type: 'boolean', default: false },
         check: { type: 'boolean', default: false },
+        'api-hosts': { type: 'string' },
+        'api-tls-cert': { type: 'string' },
+        'api-tls-key': { type: 'string' },
+        'api-token-file': { type: 'string' },
+        'api-insecure': { type: 'boolean', default: false },
+        'no-api': { type: 'boolean', default: false },
+        'graceful-restart': { type: 'boolean', short: 'r', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -102,9 +141,11 @@ export function parseDaemonArgs(argv: readonly string[]): ParsedArgs {
   } catch (err) {
     throw new UsageError((err as Error).message, { cause: err });
   }
+  const api = apiArgs(v);
   return {
     kind: 'run',
     args: {
+      ...(api === undefined ? {} : { api }),
       configFile,
       configType,
       logLevel,
@@ -112,7 +153,61 @@ export function parseDaemonArgs(argv: readonly string[]): ParsedArgs {
       shutdownMessage: v['shutdown-message']!,
       allowUnsupported: v['allow-unsupported'] === true,
       isCheck: v.check === true,
+      ...(v['graceful-restart'] === true ? { isGracefulRestart: true } : {}),
     },
+  };
+}
+
+function apiArgs(v: { readonly [key: string]: string | boolean | undefined }): ApiArgs | undefined {
+  const text = (key: string): string | undefined => {
+    const value = v[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const given = ['api-hosts', 'api-tls-cert', 'api-tls-key', 'api-token-file'].filter((k) => text(k) !== undefined);
+  if (v['no-api'] === true) {
+    if (given.length > 0 || v['api-insecure'] === true) throw new UsageError(`--no-api conflicts with --${[...given, ...(v['api-insecure'] === true ? ['api-insecure'] : [])].join(', --')}`);
+    return undefined;
+  }
+  const hosts = text('api-hosts') ?? defaultApiHosts;
+  try {
+    parseApiHosts(hosts);
+  } catch (err) {
+    throw new UsageError((err as Error).message, { cause: err });
+  }
+  const cert = text('api-tls-cert');
+  const key = text('api-tls-key');
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--api-tls-cert and --api-tls-key go together: give both or neither');
+  const tokenFile = text('api-token-file');
+  return {
+    hosts,
+    ...(cert === undefined ? {} : { tlsCertFile: cert }),
+    ...(key === undefined ? {} : { tlsKeyFile: key }),
+    ...(tokenFile === undefined ? {} : { tokenFile }),
+    isInsecureAllowed: v['api-insecure'] === true,
+  };
+}
+
+/** Reads the files the API flags name; a file that cannot be read is an ApiConfigError. */
+export function apiServerOptions(api: ApiArgs, logger: Logger): ApiServerOptions {
+  const read = (flag: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ApiConfigError(`${flag}: cannot read ${path}${code === undefined ? '' : ` (${code})`}`, { cause: err });
+    }
+  };
+  let token: string | undefined;
+  if (api.tokenFile !== undefined) {
+    token = read('--api-token-file', api.tokenFile).toString('utf8').split('\n')[0]!.trim();
+    if (token === '') throw new ApiConfigError(`--api-token-file: ${api.tokenFile} holds no token (its first line is empty)`);
+  }
+  return {
+    hosts: api.hosts,
+    ...(api.tlsCertFile === undefined || api.tlsKeyFile === undefined ? {} : { tls: { certChain: read('--api-tls-cert', api.tlsCertFile), privateKey: read('--api-tls-key', api.tlsKeyFile) } }),
+    ...(token === undefined ? {} : { token }),
+    isInsecureAllowed: api.isInsecureAllowed,
+    logger,
   };
 }
 
@@ -157,6 +252,21 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const logger = createLogger({ level: args.logLevel, format: args.logFormat });
   logWarnings(logger, config);
   const daemon = new Daemon(config, { logger, shutdownMessage: args.shutdownMessage });
+  const fib = new FibWiring(daemon, { logger, isRestart: args.isGracefulRestart === true });
+  // The API first: a port in use ends the start before any BGP session is attempted.
+  let api: ApiServer | undefined;
+  if (args.api !== undefined) {
+    // grpc-js writes its own errors to stderr (a bind failure twice): they go to our log;
+    // what matters reaches the operator as ApiConfigError or in the API's log lines.
+    setGrpcLogger({ error: (...parts: unknown[]) => logger.debug('grpc', { message: parts.map(String).join(' ') }) });
+    try {
+      api = await ApiServer.start(new DaemonApiBackend(daemon, { logger }), apiServerOptions(args.api, logger));
+    } catch (err) {
+      if (!(err instanceof ApiConfigError)) throw err;
+      process.stderr.write(`tsbgpd: ${err.message}\n`);
+      process.exit(exitConfig);
+    }
+  }
 
   // A daemon with nothing to listen on and no neighbors has no open handle; this one
   // keeps the process up until a signal ends it (it measures no time).
@@ -169,7 +279,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
     isShuttingDown = true;
     logger.info('shutting down', { signal, communication: args.shutdownMessage });
-    void daemon.stop().then(() => {
+    void Promise.all([api?.close(), fib.stop(), daemon.stop()]).then(() => {
       clearInterval(keepAlive);
       logger.info('tsbgpd stopped');
       process.exit(exitOk);
@@ -189,13 +299,16 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
     logWarnings(logger, next);
     daemon.reload(next);
+    fib.reload(next);
   });
 
+  // Before the sessions: our routes in the kernel are adopted before any is learned again.
+  await fib.start();
   try {
     await daemon.start();
   } catch (err) {
     process.stderr.write(`tsbgpd: ${(err as Error).message}\n`);
-    await daemon.stop();
+    await Promise.all([api?.close(), daemon.stop()]);
     process.exit(exitConfig);
   }
 }

@@ -8,14 +8,10 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Scope, allocLoopback, freePort, waitFor, holdsFor } from './harness.js';
-import { Gobgpd } from './gobgpd.js';
-import { Tsbgpd, type LogEntry } from './tsbgpd.js';
-
-const routerAs = 64512;
-const nodeAs = 64522;
-const service = '172.17.254.1/32';
-const nodeNextHops = ['172.17.0.21', '172.17.0.22', '172.17.0.23'] as const;
+import { Scope, waitFor, holdsFor } from './harness.js';
+import type { Gobgpd } from './gobgpd.js';
+import type { Tsbgpd, LogEntry } from './tsbgpd.js';
+import { nodeAs, nodeNextHops, service, startRouterScenario } from './scenario.js';
 const establishedMs = 20_000;
 const routeMs = 10_000;
 /** How long a set must stay as it is to count as the one event of a change. */
@@ -26,7 +22,7 @@ const sorted = (a: readonly string[]): string[] => [...a].sort();
 describe('tsbgpd as the router: dynamic neighbors from a range, multipath Loc-RIB (three gobgpd)', () => {
   let scope: Scope;
   let tsbgpd: Tsbgpd;
-  let nodes: Gobgpd[] = [];
+  let nodes: readonly Gobgpd[] = [];
   let range = '';
 
   /** `best path` lines for the service address, from log index `from` on. */
@@ -45,34 +41,7 @@ describe('tsbgpd as the router: dynamic neighbors from a range, multipath Loc-RI
 
   before(async () => {
     scope = await Scope.create('dynamic-neighbors');
-    const routerAddress = allocLoopback();
-    const nodeAddresses = nodeNextHops.map(() => allocLoopback());
-    range = `${routerAddress.split('.').slice(0, 3).join('.')}.0/24`;
-    const routerPort = await freePort(routerAddress);
-    const nodePorts = await Promise.all(nodeAddresses.map((a) => freePort(a)));
-    tsbgpd = new Tsbgpd(scope, {
-      as: routerAs,
-      address: routerAddress,
-      port: routerPort,
-      neighbors: [],
-      peerGroups: [{ name: 'k8s', as: nodeAs }],
-      dynamicNeighbors: [{ prefix: range, peerGroup: 'k8s' }],
-      isMultipath: true,
-      originate: [],
-    });
-    nodes = nodeAddresses.map(
-      (address, i) =>
-        new Gobgpd(scope, {
-          as: nodeAs,
-          address,
-          port: nodePorts[i]!,
-          neighbors: [{ address: routerAddress, port: routerPort, as: routerAs, isPassive: false }],
-          nextHop4: nodeNextHops[i]!,
-          nextHop6: `2001:db8::${21 + i}`,
-        }),
-    );
-    await tsbgpd.start();
-    await Promise.all(nodes.map((n) => n.start()));
+    ({ tsbgpd, nodes, range } = await startRouterScenario(scope));
   });
 
   after(async () => {

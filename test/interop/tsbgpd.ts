@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Scope, type DaemonProcess, repoRoot, waitFor, waitExit } from './harness.js';
+import { type Scope, type DaemonProcess, repoRoot, requireBinary, runCommand, waitFor, waitExit } from './harness.js';
 import type { NeighborSpec } from './peer.js';
 
 /** The daemon's entry point in the repository. */
@@ -51,6 +51,8 @@ export interface TsbgpdOptions {
   readonly originate: readonly OriginateSpec[];
   /** --shutdown-message; the daemon's default text when undefined. */
   readonly shutdownMessage?: string;
+  /** --api-hosts "HOST:PORT"; undefined runs with --no-api (parallel runs never share a port). */
+  readonly apiHosts?: string;
 }
 
 /** The daemon's default shutdown communication (contract). */
@@ -150,6 +152,7 @@ export class Tsbgpd {
     await writeFile(this.configPath, tsbgpdConfig(this.opts));
     const args = [tsbgpdBin, '-f', this.configPath, '--log-format', 'json', '--log-level', 'debug'];
     if (this.opts.shutdownMessage !== undefined) args.push('--shutdown-message', this.opts.shutdownMessage);
+    args.push(...(this.opts.apiHosts === undefined ? ['--no-api'] : ['--api-hosts', this.opts.apiHosts]));
     const proc = this.scope.spawn(`tsbgpd-${this.opts.address}`, { command: process.execPath, args });
     this.proc = proc;
     proc.onLine((line) => this.onLine(line));
@@ -226,6 +229,20 @@ export class Tsbgpd {
   route(peer: string, prefix: string): ReceivedRoute | undefined {
     for (const r of this.received.values()) if (r.prefix === prefix && isPeer(r.peer, peer)) return r;
     return undefined;
+  }
+
+  /** The stock `gobgp` CLI's arguments that select this daemon's API (-u HOST -p PORT). */
+  gobgpTarget(): string[] {
+    const hosts = this.opts.apiHosts;
+    if (hosts === undefined) throw new Error('tsbgpd: started with --no-api (set apiHosts)');
+    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(hosts.split(',')[0]!);
+    if (m === null) throw new Error(`tsbgpd: cannot read HOST:PORT from apiHosts "${hosts}"`);
+    return ['-u', m[1]!, '-p', m[2]!];
+  }
+
+  /** Runs the stock `gobgp` CLI against this daemon's API; resolves its stdout. */
+  gobgp(args: readonly string[], timeoutMs = 10_000): Promise<string> {
+    return runCommand(requireBinary('gobgp'), [...this.gobgpTarget(), ...args], timeoutMs);
   }
 
   /** Rewrites the config file and sends SIGHUP; resolves on `config reloaded`. */

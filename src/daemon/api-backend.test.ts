@@ -1,0 +1,363 @@
+// The management API over a running daemon, in one process on loopback: the scenario's
+// router (127.0.0.1, AS 64512, a dynamic-neighbors range, multipath) with its API on a
+// free port, and three speakers (127.0.0.2-4, AS 64522) announcing 172.17.254.1/32 with
+// next hops 172.17.0.21-23. Checked through ApiClient as a gobgp user would see it:
+// peers, tables, the watch feeds (a dropped session's withdrawals included), routes
+// added through the API reaching the speakers, and the peer operations.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { formatPrefix, parsePrefix } from '../lib/address.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { ApiClient, type Watch } from '../api/client.js';
+import { ApiServer } from '../api/server.js';
+import { packAny, prefixFromAny, prefixToAny, unpackAny } from '../api/convert.js';
+import { LookupType, PeerEventType, SessionState, TableType, WatchFilterType, type Path, type WatchEventResponse } from '../api/apipb.js';
+import { parseConfig, type DaemonConfig } from './config.js';
+import { Daemon } from './daemon.js';
+import { DaemonApiBackend } from './api-backend.js';
+
+interface LogLine {
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+function collector(): { lines: LogLine[]; logger: Logger } {
+  const lines: LogLine[] = [];
+  return { lines, logger: createLogger({ level: 'debug', format: 'json', write: (l) => lines.push(JSON.parse(l) as LogLine) }) };
+}
+
+async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls until `find` returns something other than undefined/false, at most `limitMs`. */
+async function waitFor<T>(what: string, find: () => T | undefined | false | Promise<T | undefined | false>, limitMs = 8000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const found = await find();
+    if (found !== undefined && found !== false) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const line = (lines: readonly LogLine[], msg: string, match: Readonly<Record<string, unknown>> = {}): LogLine | undefined =>
+  lines.find((l) => l.msg === msg && Object.entries(match).every(([k, v]) => l[k] === v));
+
+function routerConfig(port: number): DaemonConfig {
+  return parseConfig(
+    `[global.config]
+as = 64512
+router-id = "172.17.0.1"
+port = ${port}
+local-address-list = ["127.0.0.1"]
+[global.use-multiple-paths.config]
+enabled = true
+[[peer-groups]]
+[peer-groups.config]
+peer-group-name = "k8s"
+peer-as = 64522
+[[dynamic-neighbors]]
+[dynamic-neighbors.config]
+prefix = "127.0.0.0/29"
+peer-group = "k8s"
+[[originate]]
+prefix = "10.98.0.0/24"
+next-hop = "192.0.2.98"
+`,
+    'toml',
+    'rt.toml',
+  );
+}
+
+function speakerConfig(address: string, routerPort: number, nextHop: string): DaemonConfig {
+  return parseConfig(
+    `[global.config]
+as = 64522
+router-id = "${address}"
+port = -1
+[[neighbors]]
+[neighbors.config]
+neighbor-address = "127.0.0.1"
+peer-as = 64512
+[neighbors.transport.config]
+local-address = "${address}"
+remote-port = ${routerPort}
+[neighbors.timers.config]
+connect-retry = 1
+idle-hold-time-after-reset = 1
+[[originate]]
+prefix = "172.17.254.1/32"
+next-hop = "${nextHop}"
+origin = "incomplete"
+`,
+    'toml',
+    `${address}.toml`,
+  );
+}
+
+const ipv4 = { afi: 1, safi: 1 };
+const service = '172.17.254.1/32';
+const speakerAddresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4'] as const;
+const nextHops = ['172.17.0.21', '172.17.0.22', '172.17.0.23'] as const;
+
+let router: Daemon;
+let routerLog: LogLine[];
+let speakers: { address: string; daemon: Daemon; lines: LogLine[] }[];
+let server: ApiServer;
+let client: ApiClient;
+const adjInEvents: { path: Path; at: number }[] = [];
+let adjInWatch: Watch;
+
+/** The NEXT_HOP (or MP_REACH next hop) and AS numbers of an API path. */
+function describePath(path: Path): { prefix: string; nextHop: string; asns: number[]; origin: number | undefined } {
+  let nextHop = '';
+  const asns: number[] = [];
+  let origin: number | undefined;
+  for (const [i, any] of (path.pattrs ?? []).entries()) {
+    const { name, value } = unpackAny(any, `pattrs[${i}]`);
+    if (name === 'NextHopAttribute') nextHop = String(value['next_hop']);
+    if (name === 'MpReachNLRIAttribute') nextHop = String((value['next_hops'] as string[])[0]);
+    if (name === 'OriginAttribute') origin = Number(value['origin']);
+    if (name === 'AsPathAttribute') for (const seg of value['segments'] as { numbers: number[] }[]) asns.push(...seg.numbers);
+  }
+  return { prefix: formatPrefix(prefixFromAny(path.nlri, 'nlri')), nextHop, asns, origin };
+}
+
+async function rejection(p: Promise<unknown>): Promise<grpc.ServiceError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as grpc.ServiceError;
+  }
+  assert.fail('expected the call to fail');
+}
+
+before(async () => {
+  const port = await freePort('127.0.0.1');
+  const r = collector();
+  routerLog = r.lines;
+  router = new Daemon(routerConfig(port), { logger: r.logger, hostname: 'rt.test' });
+  await router.start();
+  server = await ApiServer.start(new DaemonApiBackend(router, { logger: r.logger }), { hosts: '127.0.0.1:0', logger: r.logger });
+  client = new ApiClient({ target: `127.0.0.1:${server.endpoints[0]!.port}`, timeoutMs: 5000 });
+  // Watching before the speakers come: every route is seen as it arrives.
+  adjInWatch = client.watchEvent({ table: { filters: [{ type: WatchFilterType.adjIn }] } }, (e: WatchEventResponse) => {
+    for (const path of e.table?.paths ?? []) adjInEvents.push({ path, at: Date.now() });
+  });
+  await waitFor('the watch registered', () => r.lines.some((l) => l.msg === 'api call' && l['method'] === 'WatchEvent'));
+  speakers = speakerAddresses.map((address, i) => {
+    const c = collector();
+    return { address, daemon: new Daemon(speakerConfig(address, port, nextHops[i]!), { logger: c.logger, hostname: `node${i}.test` }), lines: c.lines };
+  });
+  for (const s of speakers) await s.daemon.start();
+  for (const s of speakers) await waitFor(`${s.address} Established`, () => router.sessionOf(s.address)?.state === 'Established');
+  await waitFor('three paths', () => router.rib.get(service)?.paths.length === 3);
+});
+
+after(async () => {
+  adjInWatch?.cancel();
+  client?.close();
+  await server?.close();
+  await Promise.all([router?.stop(), ...(speakers ?? []).map((s) => s.daemon.stop())]);
+});
+
+test('GetBgp: the AS, router ID, listening port and address, multipath', async () => {
+  const { global } = await client.getBgp();
+  assert.equal(global?.asn, 64512);
+  assert.equal(global?.router_id, '172.17.0.1');
+  assert.equal(global?.listen_port, router.listenAddresses[0]!.port);
+  assert.deepEqual(global?.listen_addresses, ['127.0.0.1']);
+  assert.equal(global?.use_multiple_paths, true);
+});
+
+test('ListPeer: the three dynamic neighbors Established, with timers and counts', async () => {
+  const peers = await client.listPeer();
+  assert.deepEqual(peers.map((p) => p.conf?.neighbor_address), [...speakerAddresses]);
+  for (const p of peers) {
+    assert.equal(p.state?.session_state, SessionState.established);
+    assert.equal(p.conf?.peer_asn, 64522);
+    assert.equal(p.conf?.local_asn, 64512);
+    assert.equal(p.conf?.peer_group, 'k8s');
+    assert.equal(p.state?.router_id, p.conf?.neighbor_address);
+    assert.equal(p.timers?.state?.negotiated_hold_time, 90);
+    assert.equal(p.timers?.state?.keepalive_interval, 30);
+    assert.ok((p.timers?.state?.uptime?.seconds ?? 0) > 1_600_000_000, 'uptime is a wall-clock timestamp');
+    const v4 = p.afi_safis?.find((a) => a.state?.family?.afi === 1);
+    assert.equal(v4?.state?.received, 1);
+    assert.equal(v4?.state?.accepted, 1);
+    // The router's [[originate]] route went to each of them.
+    assert.equal(v4?.state?.advertised, 1);
+    assert.ok((p.state?.messages?.received?.update ?? 0) >= 1);
+    assert.ok((p.state?.remote_cap ?? []).length > 0);
+  }
+  const one = await client.listPeer({ address: '127.0.0.3' });
+  assert.equal(one.length, 1);
+});
+
+test('ListPath global: the service address with three next hops, one best, the multipath set; the local route', async () => {
+  const [dest] = await client.listPath({ table_type: TableType.global, family: ipv4, prefixes: [{ prefix: service, type: LookupType.exact }] });
+  assert.ok(dest !== undefined);
+  assert.equal(dest.prefix, service);
+  const paths = dest.paths ?? [];
+  assert.equal(paths.length, 3);
+  assert.equal(paths.filter((p) => p.best === true).length, 1);
+  assert.equal(paths[0]!.best, true, 'best first');
+  assert.ok(paths.every((p) => p.multipath === true));
+  assert.deepEqual(paths.map((p) => describePath(p).nextHop).sort(), [...nextHops]);
+  for (const p of paths) assert.deepEqual(describePath(p).asns, [64522]);
+  const all = await client.listPath({ table_type: TableType.global, family: ipv4 });
+  assert.deepEqual(all.map((d) => d.prefix), ['10.98.0.0/24', service]);
+  const local = all[0]!.paths![0]!;
+  assert.equal(local.neighbor_ip, '');
+  assert.equal(describePath(local).nextHop, '192.0.2.98');
+  // A bare address finds the longest prefix holding it, as `gobgp global rib 172.17.254.1`.
+  const lookup = await client.listPath({ table_type: TableType.global, family: ipv4, prefixes: [{ prefix: '172.17.254.1' }] });
+  assert.deepEqual(lookup.map((d) => d.prefix), [service]);
+  const summary = await client.getTable({ table_type: TableType.global, family: ipv4 });
+  assert.equal(summary.num_destination, 2);
+  assert.equal(summary.num_path, 4);
+});
+
+test('ListPath adj-in and adj-out per neighbor; an unknown neighbor is NOT_FOUND', async () => {
+  for (const [i, address] of speakerAddresses.entries()) {
+    const adjIn = await client.listPath({ table_type: TableType.adjIn, family: ipv4, name: address });
+    assert.equal(adjIn.length, 1);
+    assert.deepEqual(describePath(adjIn[0]!.paths![0]!), { prefix: service, nextHop: nextHops[i], asns: [64522], origin: 2 });
+    assert.equal(adjIn[0]!.paths![0]!.neighbor_ip, address);
+    const adjOut = await client.listPath({ table_type: TableType.adjOut, family: ipv4, name: address });
+    assert.deepEqual(adjOut.map((d) => describePath(d.paths![0]!)), [{ prefix: '10.98.0.0/24', nextHop: '192.0.2.98', asns: [64512], origin: 0 }]);
+  }
+  const counts = await client.getTable({ table_type: TableType.adjIn, family: ipv4, name: '127.0.0.2' });
+  assert.equal(counts.num_path, 1);
+  assert.equal(counts.num_accepted, 1);
+  const missing = await rejection(client.listPath({ table_type: TableType.adjIn, family: ipv4, name: '127.0.0.7' }));
+  assert.equal(missing.code, grpc.status.NOT_FOUND);
+  assert.match(missing.details, /no neighbor 127\.0\.0\.7/);
+});
+
+test('WatchEvent adj-in: each route as it arrived', () => {
+  const routes = adjInEvents.filter((e) => e.path.is_withdraw !== true).map((e) => describePath(e.path));
+  assert.deepEqual(routes.map((r) => r.nextHop).sort(), [...nextHops]);
+  for (const r of routes) assert.deepEqual(r, { ...r, prefix: service, asns: [64522], origin: 2 });
+});
+
+test('AddPath: the route is originated, reaches the speakers, survives a reload, and DeletePath withdraws it', async () => {
+  const best: Path[] = [];
+  const bestWatch = client.watchEvent({ table: { filters: [{ type: WatchFilterType.best }] } }, (e) => best.push(...(e.table?.paths ?? [])));
+  try {
+    await waitFor('the best watch', () => routerLog.filter((l) => l.msg === 'api call' && l['method'] === 'WatchEvent').length >= 2);
+    const path = {
+      family: ipv4,
+      nlri: prefixToAny(parsePrefix('10.99.0.0/24')),
+      pattrs: [packAny('OriginAttribute', { origin: 0 }), packAny('NextHopAttribute', { next_hop: '192.0.2.1' }), packAny('CommunitiesAttribute', { communities: [(64512 << 16) | 7] })],
+    };
+    const { uuid } = await client.addPath({ table_type: TableType.global, path });
+    assert.equal(uuid?.length, 16);
+    for (const s of speakers) {
+      await waitFor(`10.99.0.0/24 at ${s.address}`, () => line(s.lines, 'route received', { prefix: '10.99.0.0/24', nextHop: '192.0.2.1', asPath: '64512', origin: 'i' }));
+    }
+    const [dest] = await client.listPath({ table_type: TableType.global, family: ipv4, prefixes: [{ prefix: '10.99.0.0/24', type: LookupType.exact }] });
+    assert.equal(dest?.paths?.[0]?.best, true);
+    assert.deepEqual(dest?.paths?.[0]?.uuid, uuid);
+    await waitFor('a best-path event for 10.99.0.0/24', () => best.find((p) => describePath(p).prefix === '10.99.0.0/24' && p.is_withdraw !== true));
+    const peer = (await client.listPeer({ address: '127.0.0.2' }))[0]!;
+    assert.equal(peer.afi_safis?.find((a) => a.state?.family?.afi === 1)?.state?.advertised, 2);
+
+    // SIGHUP re-reads the file: the API's route is not in it, and stays.
+    router.reload(routerConfig(router.listenAddresses[0]!.port));
+    assert.ok(router.localRoutes.some((r) => r.prefixText === '10.99.0.0/24' && r.source === 'api'));
+    assert.equal(line(speakers[0]!.lines, 'route withdrawn', { prefix: '10.99.0.0/24' }), undefined);
+
+    const fromConfig = await rejection(client.deletePath({ table_type: TableType.global, family: ipv4, path: { family: ipv4, nlri: prefixToAny(parsePrefix('10.98.0.0/24')) } }));
+    assert.equal(fromConfig.code, grpc.status.FAILED_PRECONDITION);
+    assert.match(fromConfig.details, /\[\[originate\]\] route of the configuration file/);
+
+    await client.deletePath({ table_type: TableType.global, family: ipv4, path: { family: ipv4, nlri: prefixToAny(parsePrefix('10.99.0.0/24')) } });
+    for (const s of speakers) await waitFor(`withdrawal at ${s.address}`, () => line(s.lines, 'route withdrawn', { prefix: '10.99.0.0/24' }));
+    await waitFor('a best-path withdrawal', () => best.find((p) => describePath(p).prefix === '10.99.0.0/24' && p.is_withdraw === true));
+    assert.equal(router.rib.get('10.99.0.0/24'), undefined);
+  } finally {
+    bestWatch.cancel();
+  }
+});
+
+test('soft reset: out sends the routes again, in is UNIMPLEMENTED (no route refresh yet)', async () => {
+  const s = speakers[2]!;
+  const received = (): number => s.lines.filter((l) => l.msg === 'route received' && l['prefix'] === '10.98.0.0/24').length;
+  const before = received();
+  await client.resetPeer({ address: s.address, soft: true, direction: 1 });
+  await waitFor('10.98.0.0/24 again', () => received() === before + 1);
+  const soft = await rejection(client.resetPeer({ address: s.address, soft: true, direction: 0 }));
+  assert.equal(soft.code, grpc.status.UNIMPLEMENTED);
+  assert.match(soft.details, /soft reset in needs ROUTE-REFRESH/);
+});
+
+test('ResetPeer: Cease / Administrative Reset with the communication; the speaker comes back', async () => {
+  const s = speakers[2]!;
+  await client.resetPeer({ address: s.address, communication: 'maintenance' });
+  const n = await waitFor('the Cease at the speaker', () => line(s.lines, 'notification received', { code: 6, subcode: 4 }));
+  assert.equal(n['communication'], 'maintenance');
+  await waitFor('Established again', () => router.sessionOf(s.address)?.state === 'Established', 10_000);
+});
+
+test('ShutdownPeer: the session goes down with a withdrawal of its routes on the watch, stays down, EnablePeer brings it back', async () => {
+  const s = speakers[0]!;
+  const peerEvents: WatchEventResponse[] = [];
+  const peerWatch = client.watchEvent({ peer: {} }, (e) => peerEvents.push(e));
+  try {
+    await waitFor('the peer watch', () => peerEvents.some((e) => e.peer?.type === PeerEventType.endOfInit));
+    const from = adjInEvents.length;
+    await client.shutdownPeer({ address: s.address, communication: 'going down' });
+    const n = await waitFor('the Cease at the speaker', () => line(s.lines, 'notification received', { code: 6, subcode: 2 }));
+    assert.equal(n['communication'], 'going down');
+    // gobgpd prints nothing here; tsbgpd withdraws the routes the session had sent.
+    const withdrawn = await waitFor('the withdrawal on the adj-in watch', () => adjInEvents.slice(from).find((e) => e.path.is_withdraw === true));
+    assert.deepEqual(describePath(withdrawn.path), { prefix: service, nextHop: nextHops[0], asns: [64522], origin: 2 });
+    assert.equal(withdrawn.path.neighbor_ip, s.address);
+    await waitFor('an Idle event', () => peerEvents.find((e) => e.peer?.type === PeerEventType.state && e.peer.peer?.conf?.neighbor_address === s.address && e.peer.peer.state?.session_state === SessionState.idle));
+    // The speaker retries every second; the router refuses while the neighbor is down.
+    await new Promise((r) => setTimeout(r, 2500));
+    const [down] = await client.listPeer({ address: s.address });
+    assert.equal(down?.state?.session_state, SessionState.idle);
+    assert.equal(down?.state?.admin_state, 1);
+    assert.equal(down?.state?.flops, 1);
+    assert.equal(router.rib.get(service)?.paths.length, 2);
+    await client.enablePeer({ address: s.address });
+    await waitFor('Established again', () => router.sessionOf(s.address)?.state === 'Established', 10_000);
+    await waitFor('its route again', () => router.rib.get(service)?.paths.length === 3);
+  } finally {
+    peerWatch.cancel();
+  }
+});
+
+test('AddPeer / DeletePeer: a static neighbor checked as the file is; duplicates and dynamic ones refused', async () => {
+  const peer = { conf: { neighbor_address: '127.0.0.9', peer_asn: 64599 }, transport: { passive_mode: true } };
+  await client.addPeer({ peer });
+  const [added] = await client.listPeer({ address: '127.0.0.9' });
+  assert.equal(added?.conf?.peer_asn, 64599);
+  assert.equal(added?.transport?.passive_mode, true);
+  assert.equal((await rejection(client.addPeer({ peer }))).code, grpc.status.ALREADY_EXISTS);
+  const bad = await rejection(client.addPeer({ peer: { conf: { neighbor_address: '127.0.0.10', peer_asn: 64599 }, timers: { config: { hold_time: 30, keepalive_interval: 40 } } } }));
+  assert.equal(bad.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(bad.details, /peer\.timers\.config\.keepalive-interval: expected an integer from 1 to the hold-time \(30\), got 40/);
+  const group = await rejection(client.addPeer({ peer: { conf: { neighbor_address: '127.0.0.11', peer_group: 'none' } } }));
+  assert.match(group.details, /unknown peer group "none"/);
+  // A neighbor added through the API stays across a reload of the file.
+  router.reload(routerConfig(router.listenAddresses[0]!.port));
+  assert.equal((await client.listPeer({ address: '127.0.0.9' })).length, 1);
+  await client.deletePeer({ address: '127.0.0.9' });
+  assert.equal((await client.listPeer({ address: '127.0.0.9' })).length, 0);
+  assert.equal((await rejection(client.deletePeer({ address: '127.0.0.9' }))).code, grpc.status.NOT_FOUND);
+  assert.equal((await rejection(client.deletePeer({ address: speakerAddresses[1] }))).code, grpc.status.FAILED_PRECONDITION);
+});
