@@ -56,18 +56,27 @@ test('bad input and bad usage give one line and exit 1 or 2', async () => {
   assert.equal((await run(['decode', '--bogus', keepaliveHex])).code, exitUsage);
   const unknown = await run(['frobnicate']);
   assert.equal(unknown.code, exitUsage);
-  assert.match(unknown.err, /unknown command "frobnicate"/);
-  const later = await run(['neighbor']);
-  assert.equal(later.code, exitUsage);
-  assert.match(later.err, /management API/);
+  assert.equal(unknown.err, 'tsbgp: unknown command "frobnicate"\nRun "tsbgp --help" for the commands.\n');
+  const option = await run(['decode', '--current', keepaliveHex]);
+  assert.equal(option.code, exitUsage);
+  assert.match(option.err, /^tsbgp: --current is not an option of "decode"\nUsage: tsbgp decode /);
 });
 
-test('help lists the commands and says what comes later', async () => {
+test('help lists every command, and each command has its own', async () => {
   const r = await run(['--help']);
   assert.equal(r.code, exitOk);
-  assert.match(r.out, /decode/);
-  assert.match(r.out, /version/);
-  assert.match(r.out, /neighbor, global rib, monitor\) come with the management/);
+  for (const line of [/^ {2}global /m, /^ {2}global rib add PREFIX nexthop ADDRESS/m, /^ {2}neighbor ADDRESS adj-in\|adj-out\|local/m, /^ {2}neighbor ADDRESS reset\|softreset/m, /^ {2}monitor adj-in/m, /^ {2}monitor global rib/m, /^ {2}monitor neighbor/m, /^ {2}policy /m, /^ {2}decode /m, /^ {2}version /m]) {
+    assert.match(r.out, line);
+  }
+  for (const option of ['--host', '--port', '--address-family', '--json', '--tls', '--tls-ca-file', '--tls-cert-file', '--token', '--token-file']) assert.ok(r.out.includes(option), option);
+  assert.equal((await run([])).code, exitUsage);
+  for (const command of ['global', 'neighbor', 'monitor', 'policy', 'decode']) {
+    const own = await run([command, '--help']);
+    assert.equal(own.code, exitOk, command);
+    assert.match(own.out, new RegExp(`^Usage: tsbgp ${command}`));
+    assert.equal((await run(['help', command])).out, own.out);
+  }
+  assert.match((await run(['policy', '--help'])).out, /tsbgpd does not serve these calls yet/);
 });
 
 test('bin/tsbgp.js runs: version, and decode from stdin', () => {

@@ -1,160 +1,125 @@
-// The `tsbgp` command. For now: `decode` (BGP messages given as hex, to JSON) and
-// `version`. The management commands (neighbor, global rib, monitor) come with the
-// management API. Exit codes: 0 done, 1 bad input data, 2 bad usage.
+// The `tsbgp` command: dispatch to the commands (the verbs of gobgp against tsbgpd's
+// management API, plus `decode` and `version`), help, and the exit statuses: 0 done,
+// 1 failure (bad input data, an error from the server, server not reachable), 2 bad usage.
 
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { Framer } from '../wire/framer.js';
-import { decodeMessage } from '../wire/message.js';
-import { WireError } from '../wire/errors.js';
-import { familyKey, type CodecContext } from '../wire/context.js';
-import { maxExtendedMessageLength, maxMessageLength } from '../wire/header.js';
-import { Afi, Safi } from '../lib/address.js';
-import { messageJson } from './message-json.js';
+import { systemClock } from '../lib/clock.js';
+import { checkOptions, connectionOptions, parseCommandLine, UsageError } from './args.js';
+import { ApiCallError, DataError, exitFailure, exitOk, exitUsage, type CliIo, type Command, type CommandContext } from './command.js';
 
-/** Where the command writes and reads; process streams by default, buffers in tests. */
-export interface CliIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly readStdin: () => Promise<string>;
-}
-
-export const exitOk = 0;
-export const exitDataError = 1;
-export const exitUsage = 2;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-class DataError extends Error {
-  override readonly name = 'DataError';
-}
+export { exitOk, exitUsage, type CliIo };
+export const exitDataError = exitFailure;
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
   return pkg.version ?? 'unknown';
 }
 
-const usage = `Usage: tsbgp <command> [options]
+const usage = `Usage: tsbgp [options] COMMAND [ARGS...]
 
-Commands:
+Commands (gobgp's verbs, against tsbgpd's management API):
+  global                               the speaker: AS, router ID, listening port, multipath
+  global rib [PREFIX|ADDRESS [longer-prefixes|shorter-prefixes]]
+                                       the global RIB, or the paths of one prefix
+  global rib summary                   destinations and paths in the RIB
+  global rib add PREFIX nexthop ADDRESS [origin igp|egp|incomplete] [aspath ASPATH]
+                 [med N] [local-pref N] [community COMMUNITY,...]
+  global rib del PREFIX | all          withdraw routes added with "add"
+  neighbor                             every peer and its state
+  neighbor ADDRESS                     one peer in detail
+  neighbor ADDRESS adj-in|adj-out|local [PREFIX|ADDRESS ...] | summary
+                                       the routes received from, sent to, or seen by a peer
+  neighbor ADDRESS reset|softreset [in|out]|shutdown|enable|disable [--reason TEXT]
+  monitor adj-in [--current]           routes as they arrive ([ROUTE] / [DELROUTE] lines)
+  monitor global rib [--current]       best paths as they change
+  monitor neighbor [ADDRESS] [--current]
+                                       session state changes
+  policy [NAME] | policy SET-TYPE [NAME], global policy, neighbor ADDRESS policy
+                                       policies, defined sets, assignments (tsbgpd does
+                                       not serve these yet: they report its UNIMPLEMENTED)
   decode [--as2] [--add-path] [--extended] HEX... | -
-        Decode BGP messages (header included) given as hex, one or several per
-        argument, or as a hex stream on stdin with "-". Prints one JSON object per
-        message. Spaces, colons and newlines in the hex are ignored.
-          --as2        the session did not negotiate 4-octet AS numbers (RFC 6793)
-          --add-path   NLRI carry path identifiers (RFC 7911) for IPv4/IPv6 unicast
-          --extended   messages may be up to 65535 octets (RFC 8654)
-  version
-        Print the version.
+                                       BGP messages given as hex, as JSON (no server needed)
+  version                              the version of tsbgp
 
-Options:
-  -h, --help     this text
-  -v, --version  the version
+Options (anywhere on the line, as with gobgp):
+  -u, --host HOST              where tsbgpd's API listens (default 127.0.0.1)
+  -p, --port PORT              its port (default 50051)
+  -a, --address-family ipv4|ipv6
+                               the table to show (default ipv4, or the family of the
+                               prefix or neighbor address given)
+  -j, --json                   print JSON (gobgp's shapes) instead of text
+      --tls                    connect with TLS, checking the server against the system CAs
+      --tls-ca-file FILE       ... or against the CA certificates (PEM) in FILE
+      --tls-cert-file FILE     client certificate (PEM), with --tls-key-file FILE
+      --token TOKEN            send "authorization: Bearer TOKEN" (needed off-host)
+      --token-file FILE        the same, the token read from FILE
+  -h, --help                   this text; "tsbgp COMMAND --help" for one command
+  -v, --version                the version
 
-The management commands (neighbor, global rib, monitor) come with the management
-API; until then tsbgpd reports through its log (see tsbgpd --help).
-
-Exit status: 0 success, 1 input that cannot be decoded, 2 wrong usage.
+Exit status: 0 success, 1 failure (tsbgpd not reachable, an error from it, input that
+cannot be decoded), 2 wrong usage.
 `;
 
-function parseHex(text: string, what: string): Uint8Array {
-  const clean = text.replace(/0x/gi, '').replace(/[\s:]/g, '');
-  if (!/^[0-9a-fA-F]*$/.test(clean)) throw new DataError(`${what} is not hex`);
-  if (clean.length % 2 !== 0) throw new DataError(`${what} has an odd number of hex digits`);
-  return Uint8Array.from(Buffer.from(clean, 'hex'));
+/** Each command's module, loaded when it runs: `decode` and `version` need no gRPC. */
+const commands: ReadonlyMap<string, () => Promise<Command>> = new Map([
+  ['global', async () => (await import('./commands/global.js')).globalCommand],
+  ['neighbor', async () => (await import('./commands/neighbor.js')).neighborCommand],
+  ['monitor', async () => (await import('./commands/monitor.js')).monitorCommand],
+  ['policy', async () => (await import('./commands/policy.js')).policyCommand],
+  ['decode', async () => (await import('./commands/decode.js')).decodeCommand],
+]);
+
+function fail(io: CliIo, message: string, code: number, usageText?: string): number {
+  io.err(`tsbgp: ${message}\n${code === exitUsage ? (usageText ?? 'Run "tsbgp --help" for the commands.\n') : ''}`);
+  return code;
 }
 
-async function decodeCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    options: {
-      as2: { type: 'boolean', default: false },
-      'add-path': { type: 'boolean', default: false },
-      extended: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    io.out(usage);
-    return exitOk;
-  }
-  if (positionals.length === 0) throw new UsageError('decode needs hex arguments, or "-" to read stdin');
-  const ctx: CodecContext = {
-    isAs4: !values.as2,
-    addPath: values['add-path'] ? new Set([familyKey(Afi.ipv4, Safi.unicast), familyKey(Afi.ipv6, Safi.unicast)]) : new Set(),
-    isExtendedMessage: values.extended,
-  };
-  const inputs: { text: string; what: string }[] = [];
-  for (const [i, p] of positionals.entries()) {
-    if (p === '-') inputs.push({ text: await io.readStdin(), what: 'stdin' });
-    else inputs.push({ text: p, what: `argument ${i + 1}` });
-  }
-  const framer = new Framer(values.extended ? maxExtendedMessageLength : maxMessageLength);
-  let index = 0;
-  for (const input of inputs) {
-    const bytes = parseHex(input.text, input.what);
-    let messages: Uint8Array[];
-    try {
-      messages = framer.push(bytes);
-    } catch (err) {
-      if (err instanceof WireError) throw new DataError(`message ${index + 1} (${input.what}): ${err.message}`);
-      throw err;
-    }
-    for (const m of messages) {
-      index++;
-      try {
-        io.out(JSON.stringify(messageJson(decodeMessage(m, ctx))) + '\n');
-      } catch (err) {
-        if (err instanceof WireError) throw new DataError(`message ${index} (${input.what}): ${err.message}`);
-        throw err;
-      }
-    }
-  }
-  if (framer.buffered > 0) throw new DataError(`the input ends inside a message (${framer.buffered} octets left over)`);
-  if (index === 0) throw new DataError('no message in the input');
-  return exitOk;
-}
-
-/** Runs the command line; resolves to the exit status. Operator errors are one line on stderr. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
+/** Runs the command line; resolves to the exit status. Errors are one line on stderr, never a stack trace. */
+export async function runCli(argv: readonly string[], io: CliIo, wallNow: () => number = () => systemClock.wallNow()): Promise<number> {
+  let connection: { close(): void } | undefined;
   try {
-    switch (command) {
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        io.out(usage);
-        return command === undefined ? exitUsage : exitOk;
-      case '-v':
-      case '--version':
-      case 'version':
-        io.out(`tsbgp ${version()}\n`);
-        return exitOk;
-      case 'decode':
-        return await decodeCommand(rest, io);
-      case 'neighbor':
-      case 'global':
-      case 'monitor':
-        throw new UsageError(`"${command}" comes with the management API and is not available yet`);
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+    const line = parseCommandLine(argv);
+    const [name, ...words] = line.words;
+    if (name === 'version' || (name === undefined && line.values.version === true)) {
+      io.out(`tsbgp ${version()}\n`);
+      return exitOk;
     }
+    if (name === undefined || name === 'help') {
+      const topic = name === 'help' ? words[0] : undefined;
+      const load = topic === undefined ? undefined : commands.get(topic);
+      if (topic !== undefined && load === undefined) throw new UsageError(`no help on "${topic}": not a command`);
+      io.out(load === undefined ? usage : (await load()).help);
+      return name === undefined && line.values.help !== true ? exitUsage : exitOk;
+    }
+    const load = commands.get(name);
+    if (load === undefined) throw new UsageError(`unknown command "${name}"`);
+    const command = await load();
+    checkOptions(line, command.isRemote ? [...connectionOptions, ...command.options] : command.options, name, command.usage);
+    if (line.values.help === true) {
+      io.out(command.help);
+      return exitOk;
+    }
+    // Only commands that talk to tsbgpd load gRPC: `decode` starts fast.
+    const conn = command.isRemote ? new (await import('./connection.js')).Connection(line.values) : undefined;
+    connection = conn;
+    const ctx: CommandContext = {
+      io,
+      words,
+      values: line.values,
+      isJson: line.values.json === true,
+      get connection() {
+        if (conn === undefined) throw new Error(`"${name}" works offline and has no connection`);
+        return conn;
+      },
+      wallNow,
+    };
+    return await command.run(ctx);
   } catch (err) {
-    if (err instanceof DataError) {
-      io.err(`tsbgp: ${err.message}\n`);
-      return exitDataError;
-    }
-    const code = (err as { code?: unknown }).code;
-    if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      io.err(`tsbgp: ${(err as Error).message} (tsbgp --help lists the commands)\n`);
-      return exitUsage;
-    }
-    throw err;
+    if (err instanceof UsageError) return fail(io, err.message, exitUsage, err.usage);
+    if (err instanceof DataError || err instanceof ApiCallError) return fail(io, err.message, exitFailure);
+    return fail(io, `unexpected failure: ${err instanceof Error ? err.message : String(err)}`, exitFailure);
+  } finally {
+    connection?.close();
   }
 }
 
@@ -164,12 +129,41 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Exit statuses of a process ended by a signal (128 + its number). */
+const signalExit: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
 /** Entry point of bin/tsbgp.js. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // grpc-js names a TLS server by the IP address given to -u, which Node flags as
+  // deprecated (DEP0123) on stderr: noise in a command's output, not the user's fault.
+  process.noDeprecation = true;
+  let interruptHandler: (() => void) | undefined;
+  // A command that registered a handler ends cleanly; otherwise (or on a second
+  // signal while it closes) the process ends as a signal would end it.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const handler = interruptHandler;
+    interruptHandler = undefined;
+    if (handler === undefined) process.exit(signalExit[signal] ?? exitFailure);
+    handler();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // A reader that went away (`tsbgp monitor adj-in | head`) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(exitOk);
+  });
   const io: CliIo = {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     readStdin: () => readAll(process.stdin),
+    onInterrupt: (handler) => {
+      interruptHandler = handler;
+      return () => {
+        if (interruptHandler === handler) interruptHandler = undefined;
+      };
+    },
   };
   process.exitCode = await runCli(argv, io);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
 }

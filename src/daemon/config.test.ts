@@ -199,12 +199,12 @@ test('a YAML error names the line of the key too', () => {
 });
 
 test('keys gobgpd knows but tsbgpd does not implement are refused by name, or warned with allowUnsupported', () => {
-  const text = `${nb('auth-password = "secret"\n[neighbors.apply-policy.config]\nimport-policy-list = ["p"]\n')}[[rpki-servers]]\n[rpki-servers.config]\naddress = "10.0.0.9"\n`;
-  rejects(text, /^f\.conf:8: neighbors\[0\]\.config\.auth-password: not supported by tsbgpd yet .*also unsupported: neighbors\[0\]\.apply-policy at line 9, rpki-servers at line 11\)$/);
+  const text = `${nb('auth-password = "secret"\n[neighbors.route-reflector.config]\nroute-reflector-client = true\n')}[[rpki-servers]]\n[rpki-servers.config]\naddress = "10.0.0.9"\n`;
+  rejects(text, /^f\.conf:8: neighbors\[0\]\.config\.auth-password: not supported by tsbgpd yet .*also unsupported: neighbors\[0\]\.route-reflector at line 9, rpki-servers at line 11\)$/);
   const c = parseConfig(text, 'toml', 'f.conf', { allowUnsupported: true });
   assert.deepEqual(c.warnings, [
     'f.conf:8: neighbors[0].config.auth-password: not supported by tsbgpd yet; ignored',
-    'f.conf:9: neighbors[0].apply-policy: not supported by tsbgpd yet; ignored',
+    'f.conf:9: neighbors[0].route-reflector: not supported by tsbgpd yet; ignored',
     'f.conf:11: rpki-servers: not supported by tsbgpd yet; ignored',
   ]);
   rejects(`${base}[global.graceful-restart.config]\nenabled = true\n`, /^f\.conf:4: global\.graceful-restart: not supported/);

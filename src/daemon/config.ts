@@ -14,6 +14,7 @@ import { familyKey, familyName, type FamilyKey } from '../wire/context.js';
 import { Origin, WellKnownCommunity } from '../wire/attributes/types.js';
 import { childPath, locateToml, locateYaml, parseYamlWithLines, type KeyLocator } from './config-locate.js';
 import { readZebra, type ZebraConfig } from './zebra-config.js';
+import { readDaemonPolicy, type DaemonPolicy } from './policy-config.js';
 
 export type ConfigType = 'toml' | 'yaml';
 
@@ -127,6 +128,8 @@ export interface DaemonConfig {
   readonly warnings: readonly string[];
   /** `[zebra.config]`: the FIB writer (zebra-config.ts); off when absent. */
   readonly zebra?: ZebraConfig;
+  /** Defined sets, policies and every apply-policy (policy-config.ts); none when absent. */
+  readonly policy?: DaemonPolicy;
 }
 
 export interface ParseOptions {
@@ -158,12 +161,12 @@ interface KeySet {
 
 const keySets = {
   top: {
-    supported: ['global', 'neighbors', 'peer-groups', 'dynamic-neighbors', 'originate', 'zebra'],
-    known: ['rpki-servers', 'bmp-servers', 'vrfs', 'mrt-dump', 'collector', 'defined-sets', 'policy-definitions'],
+    supported: ['global', 'neighbors', 'peer-groups', 'dynamic-neighbors', 'originate', 'zebra', 'defined-sets', 'policy-definitions'],
+    known: ['rpki-servers', 'bmp-servers', 'vrfs', 'mrt-dump', 'collector'],
   },
   global: {
-    supported: ['config', 'use-multiple-paths'],
-    known: ['state', 'route-selection-options', 'default-route-distance', 'confederation', 'graceful-restart', 'afi-safis', 'apply-policy'],
+    supported: ['config', 'use-multiple-paths', 'apply-policy'],
+    known: ['state', 'route-selection-options', 'default-route-distance', 'confederation', 'graceful-restart', 'afi-safis'],
   },
   useMultiplePaths: { supported: ['config', 'ebgp', 'ibgp'], known: ['state'] },
   multipathConfig: { supported: ['enabled'], known: [] },
@@ -171,8 +174,8 @@ const keySets = {
   ibgpMultipathConfig: { supported: ['maximum-paths'], known: [] },
   globalConfig: { supported: ['as', 'router-id', 'port', 'local-address-list'], known: [] },
   neighbor: {
-    supported: ['config', 'transport', 'timers', 'afi-safis', 'ebgp-multihop'],
-    known: ['state', 'error-handling', 'logging-options', 'route-reflector', 'as-path-options', 'add-paths', 'graceful-restart', 'apply-policy', 'use-multiple-paths', 'route-server', 'ttl-security'],
+    supported: ['config', 'transport', 'timers', 'afi-safis', 'ebgp-multihop', 'apply-policy'],
+    known: ['state', 'error-handling', 'logging-options', 'route-reflector', 'as-path-options', 'add-paths', 'graceful-restart', 'use-multiple-paths', 'route-server', 'ttl-security'],
   },
   neighborConfig: {
     supported: ['neighbor-address', 'peer-as', 'local-as', 'description', 'peer-group'],
@@ -260,8 +263,8 @@ export class Checker {
     throw new ConfigError(`${this.at(path)}: expected ${expected}, got ${describeValue(got)}`);
   }
 
-  failWith(path: string, text: string): never {
-    throw new ConfigError(`${this.at(path)}: ${text}`);
+  failWith(path: string, text: string, options?: ErrorOptions): never {
+    throw new ConfigError(`${this.at(path)}: ${text}`, options);
   }
 
   warn(path: string, text: string): void {
@@ -802,9 +805,10 @@ export function parseConfig(text: string, type: ConfigType, fileName: string, op
     });
   }
   const zebra = readZebra(c, top['zebra']);
+  const policy = readDaemonPolicy(c, top);
   c.finish();
   const peerGroups = [...groups.values()].map((g) => g.group);
-  return deepFreeze({ fileName, global, neighbors, peerGroups, dynamicNeighbors, useMultiplePaths, originate, zebra, warnings: c.warnings });
+  return deepFreeze({ fileName, global, neighbors, peerGroups, dynamicNeighbors, useMultiplePaths, originate, zebra, policy, warnings: c.warnings });
 }
 
 /** Reads and checks a configuration file; the type comes from `type`, else the extension. */

@@ -20,6 +20,7 @@ import { listen, type Listener } from '../session/listener.js';
 import { tcpConnector, type Connector, type Transport } from '../session/transport.js';
 import { defaultLocalAddressList, dynamicNeighborConfig, type DaemonConfig, type GlobalConfig, type MultipathConfig, type NeighborConfig, type OriginateRoute } from './config.js';
 import { RouteLogSink } from './route-log.js';
+import { PolicyWiring } from './policy-wiring.js';
 import { logRibChanges, TeeSink } from './rib-log.js';
 import { announceUpdates, endOfRibUpdates, ipv4Unicast, localRibAttributes, mergeLocalRoutes, routesForPeer, unmapAddress, UpdateSender, withdrawUpdates, type LocalRoute, type PeerRoute } from './originate.js';
 
@@ -185,6 +186,8 @@ export class Daemon {
   readonly rib: Rib;
   /** What sessions hand their routes to: the route log, the tap, then the RIB. */
   private readonly routes: UpdateSink;
+  /** Each peer's import policy (into the RIB) and export policy (on what we announce). */
+  private readonly policy: PolicyWiring;
   /** Sees every session's routes before the RIB does (the API's adj-in feed). */
   private tap: UpdateSink | undefined;
   private peerStateListeners: PeerStateListener[] = [];
@@ -206,7 +209,8 @@ export class Daemon {
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs;
     this.sink = new RouteLogSink(this.logger);
     const multipath = ribMultipath(config.useMultiplePaths);
-    this.rib = new Rib({ clock: this.clock, routerId: config.global.routerId, localAs: config.global.as, ...(multipath === undefined ? {} : { multipath }) });
+    this.policy = new PolicyWiring(() => this.config, (address) => this.policyPeer(address), this.logger);
+    this.rib = new Rib({ clock: this.clock, routerId: config.global.routerId, localAs: config.global.as, importPolicy: this.policy.importPolicyOf, ...(multipath === undefined ? {} : { multipath }) });
     logRibChanges(this.rib, this.logger);
     const tap: UpdateSink = {
       onEstablished: (info) => this.tap?.onEstablished(info),
@@ -457,6 +461,8 @@ export class Daemon {
       if (!fresh.has(address) && peer.session.state === 'Established') this.syncRoutes(peer);
     }
     for (const peer of this.dynamicPeers.values()) if (peer.session.state === 'Established') this.syncRoutes(peer);
+    // Export policies took effect in the syncs above; import policies re-run over what peers sent.
+    this.policy.reapplyImports(this.rib);
 
     const summary: ReloadSummary = {
       added: neighborsAdded + routesAdded + groups.added + rangeChanges.added,
@@ -568,6 +574,12 @@ export class Daemon {
     };
   }
 
+  /** A session's neighbor settings and local address, for its policies. */
+  private policyPeer(address: string): { readonly config: NeighborConfig; readonly localAddress: string | undefined } | undefined {
+    const peer = this.peers.get(address) ?? this.dynamicPeers.get(address);
+    return peer === undefined ? undefined : { config: peer.config, localAddress: this.localAddressOf(peer) };
+  }
+
   /** Our end of the peer's connection: configured, else the session's connection's. */
   private localAddressOf(peer: Peer): string | undefined {
     return peer.config.localAddress ?? normalizeRemoteAddress(peer.session.localAddress);
@@ -586,7 +598,7 @@ export class Daemon {
     const ctx = negotiated.tx;
     const families = info.families.size > 0 ? info.families : new Set([ipv4Unicast]);
     const target = { families, isEbgp: info.isEbgp, localAs: peer.config.localAs, localAddress: this.localAddressOf(peer), ctx };
-    const { routes, skipped } = routesForPeer(this.local, target);
+    const { routes, skipped } = this.policy.exportRoutes(info.address, routesForPeer(this.local, target), info.isEbgp);
     for (const s of skipped) this.logger.warn('route not announced', { peer: info.address, prefix: s.prefixText, family: familyName(s.family), reason: s.reason });
 
     const desired = new Map<string, PeerRoute>(routes.map((r) => [r.prefixText, r]));

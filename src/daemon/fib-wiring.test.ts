@@ -17,6 +17,7 @@ import type { SessionState } from '../session/fsm.js';
 import { parseConfig, type DaemonConfig } from './config.js';
 import type { PeerStateListener, PeerView } from './daemon.js';
 import { FibWiring, RestartHold, type FibHost, type FibLike } from './fib-wiring.js';
+import { parseDaemonArgs } from './main.js';
 
 const vip = '172.17.254.1/32';
 const nodes = ['172.17.0.21', '172.17.0.22', '172.17.0.23'] as const;
@@ -352,4 +353,13 @@ test('RestartHold adds held next hops of the same family only, and hands back wh
   assert.deepEqual(hold.apply([route(vip)]).map((r) => r.nextHops.map(formatAddress)), [[nodes[0]]], 'a withdrawal during the hold keeps the adopted next hops');
   assert.deepEqual(hold.release().map((r) => [formatPrefix(r.prefix), r.nextHops.length]), [[vip, 0]]);
   assert.equal(hold.size, 0);
+});
+
+test('tsbgpd -r / --graceful-restart says this run ends in a restart; without it the field is absent', () => {
+  for (const flag of ['-r', '--graceful-restart']) {
+    const p = parseDaemonArgs(['-f', 'rt.toml', flag]);
+    assert.equal(p.kind === 'run' && p.args.isGracefulRestart, true);
+  }
+  const p = parseDaemonArgs(['-f', 'rt.toml']);
+  assert.equal(p.kind === 'run' && 'isGracefulRestart' in p.args, false);
 });

@@ -59,7 +59,8 @@ Options:
 
 Signals:
   SIGHUP           reload the configuration file: neighbors, peer groups, dynamic
-                   neighbor ranges and originate routes are applied by difference; an
+                   neighbor ranges, originate routes and policies are applied by
+                   difference (a policy change resets no session); an
                    invalid file is reported and the running configuration kept; global
                    settings and use-multiple-paths need a restart
   SIGTERM, SIGINT  send every peer a Cease / Administrative Shutdown with the shutdown

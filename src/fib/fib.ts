@@ -302,6 +302,28 @@ export class Fib {
     return r.reason ?? r.hops.map(hopKey).join(',');
   }
 
+  /**
+   * The routes adopted at start and not re-learned since, each with the gateways it has
+   * in the kernel (for a restart hold that keeps them beside the re-learned ones).
+   */
+  adoptedRoutes(): FibRoute[] {
+    const out: FibRoute[] = [];
+    for (const e of this.entries.values()) {
+      if (!e.isAdopted || e.installed === undefined) continue;
+      const nextHops = e.installed.flatMap((h) => (h.gateway === undefined ? [] : [h.gateway]));
+      if (nextHops.length > 0) out.push({ prefix: e.prefix, nextHops });
+    }
+    return out;
+  }
+
+  /**
+   * Every next hop the desired routes use, with how many prefixes want it and, when it
+   * does not resolve now, why (its routes are held back). O(distinct next hops).
+   */
+  nextHopStates(): { readonly nextHop: string; readonly prefixes: number; readonly unresolved: UnresolvedReason | undefined }[] {
+    return [...this.byNextHop].map(([nextHop, slot]) => ({ nextHop, prefixes: slot.users.size, unresolved: this.resolver.resolve(slot.addr).reason }));
+  }
+
   /** Deletes the adopted routes that were not re-learned since start; returns how many. */
   sweep(): number {
     let n = 0;

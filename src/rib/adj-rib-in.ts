@@ -2,6 +2,8 @@
 // ADD-PATH (RFC 7911) by prefix and path identifier. A prefix holds its Route directly;
 // only several path ids of one prefix take an array. Graceful restart (RFC 4724 4.2)
 // moves the routes to a stale table that re-announcements drain and a sweep empties.
+// Routes are held as received (pre-policy); where import policy changed or rejected
+// one, the outcome is kept beside it, so a route that passes unchanged costs nothing.
 
 import type { FamilyKey } from '../wire/context.js';
 import type { PrefixKey } from './prefix-key.js';
@@ -18,6 +20,12 @@ export class AdjRibIn {
   private multi = new Pool<Route[]>();
   private routeTotal = 0;
   private staleRoutes = 0;
+  /**
+   * Import policy outcomes other than "as received", by held route: the route that
+   * competes in the Loc-RIB in its place, or null when the policy rejected it.
+   */
+  private outcomes = new Map<Route, Route | null>();
+  private filteredRoutes = 0;
 
   constructor(
     readonly family: FamilyKey,
@@ -36,6 +44,46 @@ export class AdjRibIn {
   /** Routes held from before a restart and not announced again yet. */
   get staleSize(): number {
     return this.staleRoutes;
+  }
+
+  /** Held routes import policy rejected (kept, filtered, for display and a later reapply). */
+  get filteredSize(): number {
+    return this.filteredRoutes;
+  }
+
+  /**
+   * What competes in the Loc-RIB for a held route: the route itself, the route as import
+   * policy changed it, or undefined when the policy rejected it.
+   */
+  acceptedOf(route: Route): Route | undefined {
+    if (this.outcomes.size === 0) return route;
+    const outcome = this.outcomes.get(route);
+    return outcome === undefined ? route : (outcome ?? undefined);
+  }
+
+  /** Records the import outcome of a held route: `accepted` as `acceptedOf` returns it. */
+  setAccepted(route: Route, accepted: Route | undefined): void {
+    const before = this.outcomes.get(route);
+    if (before === null) this.filteredRoutes--;
+    if (accepted === route) {
+      if (before !== undefined) this.outcomes.delete(route);
+      return;
+    }
+    this.outcomes.set(route, accepted ?? null);
+    if (accepted === undefined) this.filteredRoutes++;
+  }
+
+  /** `acceptedOf`, forgetting the outcome: for a route leaving the table. */
+  takeAccepted(route: Route): Route | undefined {
+    if (this.outcomes.size === 0) return route;
+    const outcome = this.outcomes.get(route);
+    if (outcome === undefined) return route;
+    this.outcomes.delete(route);
+    if (outcome === null) {
+      this.filteredRoutes--;
+      return undefined;
+    }
+    return outcome;
   }
 
   /** The route for the prefix and path id, fresh or stale. */
@@ -84,7 +132,8 @@ export class AdjRibIn {
 
   /**
    * Empties the table, visiting each prefix with its routes: the fresh ones, then the stale
-   * ones (a prefix with both, possible with ADD-PATH, is visited twice).
+   * ones (a prefix with both, possible with ADD-PATH, is visited twice). The import
+   * outcomes stay readable (`takeAccepted`) until the visit ends.
    */
   drain(visit: (key: PrefixKey, routes: readonly Route[]) => void): void {
     const current = this.current;
@@ -98,6 +147,8 @@ export class AdjRibIn {
     const each = (id: number, key: PrefixKey): void => visit(key, id > 0 ? [this.routes.get(id)] : multi.get(-id));
     current.forEach(each);
     stale?.forEach(each);
+    this.outcomes = new Map();
+    this.filteredRoutes = 0;
   }
 
   /**

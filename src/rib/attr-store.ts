@@ -39,9 +39,14 @@ export class AttrSet {
     readonly linkLocalNextHop: Uint8Array | undefined,
     readonly isEbgp: boolean,
     isReachable: boolean,
+    /**
+     * LOCAL_PREF was written by this speaker's import policy, so it counts even on a route
+     * from an external peer (the received one was taken off before the policy ran).
+     */
+    isLocalPrefOurs = false,
   ) {
     this.isReachable = isReachable;
-    this.localPref = isEbgp ? undefined : attributes.localPref;
+    this.localPref = isEbgp && !isLocalPrefOurs ? undefined : attributes.localPref;
     this.asPathLength = asPathLength(attributes.asPath);
     this.neighborAs = neighborAs(attributes.asPath);
     // ORIGIN is mandatory; a route without it should have been treated as withdrawn
@@ -129,11 +134,24 @@ export class AttrStore {
     return this.add(key, attributes, nextHop, undefined, false);
   }
 
-  private add(key: string, attributes: PathAttributes, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean): AttrSet {
+  /**
+   * The shared set for a received route as import policy changed it. No wire bytes exist
+   * for these attributes: the key is their content, as for local routes, marked apart so
+   * a changed route never shares a set with a received one. LOCAL_PREF counts whoever
+   * sent the route: the caller takes a received one off an external peer's route first.
+   */
+  internImported(attributes: PathAttributes, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean): AttrSet {
+    const key = (isEbgp ? '\u0004' : '\u0003') + canonicalText({ ...withoutMp(attributes), nextHop, linkLocalNextHop });
+    const found = this.sets.get(key);
+    if (found !== undefined) return found;
+    return this.add(key, attributes, nextHop, linkLocalNextHop, isEbgp, true);
+  }
+
+  private add(key: string, attributes: PathAttributes, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean, isLocalPrefOurs = false): AttrSet {
     // Copies: the caller's arrays may be views into a receive buffer that gets reused,
     // and the MP attributes would keep a whole UPDATE's NLRI alive.
     const nh = Uint8Array.from(nextHop);
-    const set = new AttrSet(key, withoutMp(attributes), nh, linkLocalNextHop && Uint8Array.from(linkLocalNextHop), isEbgp, this.resolver(nh));
+    const set = new AttrSet(key, withoutMp(attributes), nh, linkLocalNextHop && Uint8Array.from(linkLocalNextHop), isEbgp, this.resolver(nh), isLocalPrefOurs);
     this.sets.set(key, set);
     return set;
   }
@@ -188,4 +206,29 @@ function canonicalText(value: unknown): string {
     }
     return v;
   });
+}
+
+/**
+ * True when two values hold the same content (bytes compared, plain objects by their own
+ * keys): equal content gives equal `canonicalText`, so a set interned for one serves the
+ * other. A false answer only costs a lookup; it never merges different attributes.
+ */
+export function isSameContent(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Uint8Array) {
+    if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!isSameContent(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b) || b instanceof Uint8Array) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!isSameContent((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
 }

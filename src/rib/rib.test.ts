@@ -235,7 +235,7 @@ test('graceful restart: markStale keeps routes, re-announced ones are fresh, End
   assert.equal(rib.hasEndOfRib(node1, ipv4Unicast), true);
   assert.equal(batches.length, 2);
   assert.deepEqual(batches[1]!.map((c) => [formatPrefixKey(c.key), c.best]), [['172.17.254.3/32', undefined]]);
-  assert.deepEqual(rib.peerCounts(node1, ipv4Unicast), { received: 2, stale: 0 });
+  assert.deepEqual(rib.peerCounts(node1, ipv4Unicast), { received: 2, accepted: 2, stale: 0 });
   assert.equal(rib.attrStore.size, 2);
 });
 
@@ -286,8 +286,8 @@ test('queries: entries in prefix order, forEachBest, O(1) counts', () => {
   assert.equal(visited, 4);
   assert.equal(rib.prefixCount(ipv4Unicast), 4);
   assert.equal(rib.routeCount(ipv4Unicast), 5);
-  assert.deepEqual(rib.peerCounts(node2, ipv4Unicast), { received: 1, stale: 0 });
-  assert.deepEqual(rib.peerCounts('192.0.2.99', ipv4Unicast), { received: 0, stale: 0 });
+  assert.deepEqual(rib.peerCounts(node2, ipv4Unicast), { received: 1, accepted: 1, stale: 0 });
+  assert.deepEqual(rib.peerCounts('192.0.2.99', ipv4Unicast), { received: 0, accepted: 0, stale: 0 });
   assert.equal(rib.entry(ipv4Unicast, parsePrefixKey('10.0.0.0/8'))!.paths.length, 2);
 });
 

@@ -1,6 +1,8 @@
 // The RIB (RFC 4271 3.2, 9): an Adj-RIB-In per peer and family, a Loc-RIB per family, and
 // the change feed of best routes and multipath sets. It is the UpdateSink sessions hand
 // their UPDATEs to (RFC 7606 actions included), and takes locally originated routes.
+// A peer's import policy (RFC 4271 9.1.1) runs between its Adj-RIB-In, which keeps routes
+// as received, and the Loc-RIB, which sees them as the policy left them.
 
 import { Afi, Safi, parseAddress, parsePrefix, type Prefix } from '../lib/address.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -11,15 +13,17 @@ import type { PathAttributes } from '../wire/attributes/types.js';
 import { AttrType } from '../wire/attributes/types.js';
 import type { UpdateMessage } from '../wire/update.js';
 import { AdjRibIn } from './adj-rib-in.js';
-import { AttrStore, allReachable, uint32, type AttrSet, type NextHopResolver } from './attr-store.js';
+import { AttrStore, allReachable, isSameContent, uint32, type AttrSet, type NextHopResolver } from './attr-store.js';
 import { defaultDecisionOptions, noMultipath, noRoutes, type BestReason, type DecisionOptions, type MultipathOptions } from './best-path.js';
 import { LocRib, bestOf, multipathOf, pathsOf, sameRoutes, type LocValue, type RibChange } from './loc-rib.js';
 import { comparePrefixKeys, formatPrefixKey, ipv4KeyRaw, ipv6KeyRaw, prefixKey, type PrefixKey } from './prefix-key.js';
+import type { ImportPolicy, ImportPolicyOf, ImportRoute } from './import-policy.js';
 import { RibPeer, Route, tickMs } from './route.js';
 import type { PeerInfo, UpdateSink } from './sink.js';
 
 export type { RibChange } from './loc-rib.js';
 export type { Route } from './route.js';
+export type { ImportPolicy, ImportPolicyOf, ImportRoute } from './import-policy.js';
 
 export interface RibOptions {
   readonly decision?: Partial<DecisionOptions>;
@@ -31,6 +35,8 @@ export interface RibOptions {
   /** This speaker's BGP Identifier: the router ID of its own routes. */
   readonly routerId?: Uint8Array | string;
   readonly localAs?: number;
+  /** Each peer's import policy, asked when its session is established; none by default. */
+  readonly importPolicy?: ImportPolicyOf;
 }
 
 /** Gets every change of one UPDATE (or one larger operation, in chunks) at once. */
@@ -54,6 +60,8 @@ export interface LocRibEntry {
 export interface PeerFamilyCounts {
   /** Routes in its Adj-RIB-In (stale ones included). */
   readonly received: number;
+  /** Those of them import policy let into the Loc-RIB. */
+  readonly accepted: number;
   /** Routes kept from before a graceful restart, not yet announced again. */
   readonly stale: number;
 }
@@ -64,6 +72,8 @@ interface PeerState {
   /** Families turned off by RFC 7606 / RFC 4760 7 "AFI/SAFI disable" on this session. */
   readonly disabled: Set<FamilyKey>;
   readonly endOfRib: Set<FamilyKey>;
+  /** Undefined when every route passes unchanged. */
+  importPolicy: ImportPolicy | undefined;
 }
 
 const ipv4Unicast = familyKey(Afi.ipv4, Safi.unicast);
@@ -88,6 +98,13 @@ export class Rib implements UpdateSink {
   private sectionsInBatch = 0;
   private lastInfo: PeerInfo | undefined;
   private lastState: PeerState | undefined;
+  private readonly importPolicyOf: ImportPolicyOf | undefined;
+  /**
+   * The set interned for the last route import policy changed, with what it was interned
+   * from: routes of one UPDATE usually leave the policy alike, and this spares each
+   * of them the content key. Cleared after each operation.
+   */
+  private importMemo: { readonly from: AttrSet; readonly route: ImportRoute; readonly set: AttrSet } | undefined;
 
   constructor(options: RibOptions = {}) {
     this.decision = { ...defaultDecisionOptions, ...options.decision };
@@ -97,7 +114,8 @@ export class Rib implements UpdateSink {
     this.originMs = this.clock.now();
     const routerId = options.routerId === undefined ? 0 : uint32(typeof options.routerId === 'string' ? parseAddress(options.routerId) : options.routerId);
     const peer = new RibPeer('local', noNextHop, options.localAs ?? 0, routerId, false, true);
-    this.local = { peer, adj: new Map(), disabled: new Set(), endOfRib: new Set() };
+    this.local = { peer, adj: new Map(), disabled: new Set(), endOfRib: new Set(), importPolicy: undefined };
+    this.importPolicyOf = options.importPolicy;
   }
 
   /** Adds a listener of the change feed; returns its removal. */
@@ -113,13 +131,16 @@ export class Rib implements UpdateSink {
   onEstablished(info: PeerInfo): void {
     const state = this.peers.get(info.address);
     const peer = ribPeerOf(info);
+    const importPolicy = this.askImportPolicy(info);
     if (state === undefined) {
-      this.peers.set(info.address, { peer, adj: new Map(), disabled: new Set(), endOfRib: new Set() });
+      this.peers.set(info.address, { peer, adj: new Map(), disabled: new Set(), endOfRib: new Set(), importPolicy });
     } else {
       // Stale routes of a restarting peer keep the RibPeer they came with; new ones get this.
       if (!isSamePeer(state.peer, peer)) state.peer = peer;
       state.disabled.clear();
       state.endOfRib.clear();
+      // Stale routes keep the outcome of the policy they came in under until announced again.
+      state.importPolicy = importPolicy;
     }
     this.lastInfo = undefined;
   }
@@ -190,7 +211,7 @@ export class Rib implements UpdateSink {
     this.begin();
     adj.sweepStale((key, routes) => {
       removed += routes.length;
-      this.removeRoutes(loc, key, routes);
+      this.removeRoutes(adj, loc, key, routes);
     });
     this.flush();
     return removed;
@@ -209,6 +230,60 @@ export class Rib implements UpdateSink {
     this.begin();
     this.drain(adj);
     this.flush();
+  }
+
+  // ---- import policy
+
+  /**
+   * Sets a peer's import policy (undefined: none) for what it sends from now on;
+   * `reapplyImport` runs it over what the peer sent before. False when the RIB does not
+   * know the peer: it asks the options' `importPolicy` when the session comes up.
+   */
+  setImportPolicy(peer: PeerInfo | string, policy: ImportPolicy | undefined): boolean {
+    const state = this.peers.get(typeof peer === 'string' ? peer : peer.address);
+    if (state === undefined) return false;
+    state.importPolicy = policy === undefined || policy.isPassThrough ? undefined : policy;
+    return true;
+  }
+
+  /**
+   * Runs the peer's import policy again over its Adj-RIB-In as received, the peer
+   * resending nothing (a soft reset in): routes it rejects now leave the Loc-RIB, those
+   * it accepts or changes otherwise compete as it leaves them now. Returns how many
+   * routes' outcome changed. Walks the peer's whole Adj-RIB-In: call it when the policy
+   * changed, not per route.
+   */
+  reapplyImport(peer: PeerInfo | string): number {
+    const state = this.peers.get(typeof peer === 'string' ? peer : peer.address);
+    if (state === undefined) return 0;
+    const policy = state.importPolicy;
+    let changed = 0;
+    this.begin();
+    // With ADD-PATH or stale routes a prefix can change twice: merge before handing out.
+    this.mayRepeat = true;
+    for (const adj of state.adj.values()) {
+      const loc = this.locs.get(adj.family)!;
+      const held: { readonly key: PrefixKey; readonly route: Route }[] = [];
+      adj.forEach((route, key) => held.push({ key, route }));
+      for (const { key, route } of held) {
+        const before = adj.acceptedOf(route);
+        const after = policy === undefined ? route : this.runImport(loc, key, route, policy);
+        if (after !== undefined && before !== undefined && after !== route && after.attrs === before.attrs) {
+          // The same outcome: the Loc-RIB keeps the route it has (and its place).
+          this.attrStore.release(after.attrs);
+          loc.unregister(after);
+          continue;
+        }
+        if (after === before) continue;
+        adj.setAccepted(route, after);
+        this.select(loc, key, after, before);
+        if (before !== undefined && before !== route) this.freeRoute(loc, before);
+        changed++;
+      }
+    }
+    this.importMemo = undefined;
+    this.flush();
+    return changed;
   }
 
   // ---- local routes
@@ -318,14 +393,19 @@ export class Rib implements UpdateSink {
   peerCounts(peer: PeerInfo | string, family: FamilyKey): PeerFamilyCounts {
     const state = peer === 'local' ? this.local : this.peers.get(typeof peer === 'string' ? peer : peer.address);
     const adj = state?.adj.get(family);
-    return { received: adj?.size ?? 0, stale: adj?.staleSize ?? 0 };
+    const received = adj?.size ?? 0;
+    return { received, accepted: received - (adj?.filteredSize ?? 0), stale: adj?.staleSize ?? 0 };
   }
 
-  /** Visits a peer's Adj-RIB-In for a family ("local" for originated routes). */
-  forEachAdjRibIn(peer: PeerInfo | string, family: FamilyKey, visit: (key: PrefixKey, route: Route, isStale: boolean) => void): void {
+  /**
+   * Visits a peer's Adj-RIB-In for a family ("local" for originated routes): each route
+   * as received, and `accepted`, the route import policy let into the Loc-RIB for it
+   * (the route itself when unchanged, undefined when rejected: filtered).
+   */
+  forEachAdjRibIn(peer: PeerInfo | string, family: FamilyKey, visit: (key: PrefixKey, route: Route, isStale: boolean, accepted: Route | undefined) => void): void {
     const state = peer === 'local' ? this.local : this.peers.get(typeof peer === 'string' ? peer : peer.address);
     const adj = state?.adj.get(family);
-    adj?.forEach((route, key) => visit(key, route, adj.staleSize > 0 && adj.isStale(key, route)));
+    adj?.forEach((route, key) => visit(key, route, adj.staleSize > 0 && adj.isStale(key, route), adj.acceptedOf(route)));
   }
 
   /** How long ago the route arrived, in milliseconds (to `tickMs`). */
@@ -345,11 +425,16 @@ export class Rib implements UpdateSink {
 
   // ---- internals
 
+  private askImportPolicy(info: PeerInfo): ImportPolicy | undefined {
+    const policy = this.importPolicyOf?.(info);
+    return policy === undefined || policy.isPassThrough ? undefined : policy;
+  }
+
   private stateOf(info: PeerInfo): PeerState {
     if (info === this.lastInfo) return this.lastState!;
     let state = this.peers.get(info.address);
     if (state === undefined) {
-      state = { peer: ribPeerOf(info), adj: new Map(), disabled: new Set(), endOfRib: new Set() };
+      state = { peer: ribPeerOf(info), adj: new Map(), disabled: new Set(), endOfRib: new Set(), importPolicy: this.askImportPolicy(info) };
       this.peers.set(info.address, state);
     }
     this.lastInfo = info;
@@ -401,9 +486,11 @@ export class Rib implements UpdateSink {
     const attrs = this.attrStore.intern(attrKey, attributes, nextHop, linkLocalNextHop, state.peer.isEbgp);
     const peer = state.peer;
     const tick = this.tick();
-    if (list.afi === Afi.ipv4) list.forEachRaw((bytes, offset, length, pathId) => this.announce(peer, adj, loc, ipv4KeyRaw(bytes, offset, length), pathId, attrs, tick));
-    else list.forEachRaw((bytes, offset, length, pathId) => this.announce(peer, adj, loc, ipv6KeyRaw(bytes, offset, length), pathId, attrs, tick));
+    const policy = state.importPolicy;
+    if (list.afi === Afi.ipv4) list.forEachRaw((bytes, offset, length, pathId) => this.announce(peer, adj, loc, ipv4KeyRaw(bytes, offset, length), pathId, attrs, tick, policy));
+    else list.forEachRaw((bytes, offset, length, pathId) => this.announce(peer, adj, loc, ipv6KeyRaw(bytes, offset, length), pathId, attrs, tick, policy));
     this.attrStore.dropIfUnused(attrs);
+    this.importMemo = undefined;
   }
 
   private withdrawList(state: PeerState, family: FamilyKey, list: NlriList): void {
@@ -416,31 +503,71 @@ export class Rib implements UpdateSink {
     else list.forEachRaw((bytes, offset, length, pathId) => this.withdraw(adj, loc, ipv6KeyRaw(bytes, offset, length), pathId));
   }
 
-  private announce(peer: RibPeer, adj: AdjRibIn, loc: LocRib, key: PrefixKey, pathId: number, attrs: AttrSet, tick: number): void {
+  private announce(peer: RibPeer, adj: AdjRibIn, loc: LocRib, key: PrefixKey, pathId: number, attrs: AttrSet, tick: number, policy?: ImportPolicy): void {
     const route = new Route(attrs, peer, pathId, tick);
     loc.register(route);
     const old = adj.put(key, route);
     if (old !== undefined && old.attrs === attrs && old.peer === peer) {
       // Nothing changed: keep the old route (and its age), fresh again if it was stale
-      // (RFC 4724 4.2). Storing first and undoing here keeps the usual case to one lookup.
+      // (RFC 4724 4.2), with the policy's outcome for it. Storing first and undoing here
+      // keeps the usual case to one lookup.
       adj.put(key, old);
       loc.unregister(route);
       return;
     }
     this.attrStore.retain(attrs);
-    this.select(loc, key, route, old);
-    if (old !== undefined) {
-      this.attrStore.release(old.attrs);
-      loc.unregister(old);
-    }
+    const accepted = policy === undefined ? route : this.runImport(loc, key, route, policy);
+    if (accepted !== route) adj.setAccepted(route, accepted);
+    const previous = old === undefined ? undefined : adj.takeAccepted(old);
+    if (accepted !== undefined || previous !== undefined) this.select(loc, key, accepted, previous);
+    if (old !== undefined) this.dropHeld(loc, old, previous);
   }
 
   private withdraw(adj: AdjRibIn, loc: LocRib, key: PrefixKey, pathId: number): void {
     const old = adj.remove(key, pathId);
     if (old === undefined) return;
-    this.select(loc, key, undefined, old);
-    this.attrStore.release(old.attrs);
-    loc.unregister(old);
+    const accepted = adj.takeAccepted(old);
+    if (accepted !== undefined) this.select(loc, key, undefined, accepted);
+    this.dropHeld(loc, old, accepted);
+  }
+
+  /**
+   * A held route through the import policy: the route itself when the policy leaves it
+   * as received, undefined when it rejects it, else a new route (registered and holding
+   * its attributes) with the changed attributes, of the same peer, path id and age.
+   */
+  private runImport(loc: LocRib, key: PrefixKey, route: Route, policy: ImportPolicy): Route | undefined {
+    const attrs = route.attrs;
+    const input: ImportRoute = { key, attributes: importInput(attrs), nextHop: attrs.nextHop };
+    const out = policy.apply(input);
+    if (out === undefined) return undefined;
+    if (out === input || (out.attributes === input.attributes && out.nextHop === input.nextHop)) return route;
+    const set = this.importedSet(attrs, out);
+    const accepted = new Route(set, route.peer, route.pathId, route.receivedTick);
+    loc.register(accepted);
+    this.attrStore.retain(set);
+    return accepted;
+  }
+
+  private importedSet(from: AttrSet, out: ImportRoute): AttrSet {
+    const memo = this.importMemo;
+    if (memo !== undefined && memo.from === from && memo.set.refCount > 0 && isSameContent(memo.route.nextHop, out.nextHop) && isSameContent(memo.route.attributes, out.attributes)) return memo.set;
+    // RFC 2545 3: a link-local next hop goes with the global one it came with.
+    const linkLocal = isSameContent(out.nextHop, from.nextHop) ? from.linkLocalNextHop : undefined;
+    const set = this.attrStore.internImported(out.attributes, out.nextHop, linkLocal, from.isEbgp);
+    this.importMemo = { from, route: out, set };
+    return set;
+  }
+
+  /** Frees a route that left its Adj-RIB-In, and the changed copy import policy made of it. */
+  private dropHeld(loc: LocRib, held: Route, accepted: Route | undefined): void {
+    this.freeRoute(loc, held);
+    if (accepted !== undefined && accepted !== held) this.freeRoute(loc, accepted);
+  }
+
+  private freeRoute(loc: LocRib, route: Route): void {
+    this.attrStore.release(route.attrs);
+    loc.unregister(route);
   }
 
   private select(loc: LocRib, key: PrefixKey, added: Route | undefined, removed: Route | undefined): void {
@@ -454,15 +581,15 @@ export class Rib implements UpdateSink {
     this.record(loc, key, previousBest, previousMultipath, loc.apply(key, added, removed, before));
   }
 
-  /** Takes several routes of one prefix out at once (one change for the prefix). */
-  private removeRoutes(loc: LocRib, key: PrefixKey, routes: readonly Route[]): void {
+  /** Takes several routes of one prefix out of `adj` at once (one change for the prefix). */
+  private removeRoutes(adj: AdjRibIn, loc: LocRib, key: PrefixKey, routes: readonly Route[]): void {
     let value = loc.get(key);
     const previousBest = bestOf(value);
     const previousMultipath = this.isRecording ? multipathOf(value) : noRoutes;
     for (const r of routes) {
-      value = loc.apply(key, undefined, r, value);
-      this.attrStore.release(r.attrs);
-      loc.unregister(r);
+      const accepted = adj.takeAccepted(r);
+      if (accepted !== undefined) value = loc.apply(key, undefined, accepted, value);
+      this.dropHeld(loc, r, accepted);
     }
     if (this.isRecording) {
       this.record(loc, key, previousBest, previousMultipath, value);
@@ -473,7 +600,7 @@ export class Rib implements UpdateSink {
   private drain(adj: AdjRibIn): void {
     const loc = this.locs.get(adj.family)!;
     if (adj.staleSize > 0 && adj.staleSize < adj.size) this.mayRepeat = true;
-    adj.drain((key, routes) => this.removeRoutes(loc, key, routes));
+    adj.drain((key, routes) => this.removeRoutes(adj, loc, key, routes));
   }
 
   private record(loc: LocRib, key: PrefixKey, previousBest: Route | undefined, previousMultipath: readonly Route[], value: LocValue | undefined): void {
@@ -528,6 +655,17 @@ function coalesce(changes: readonly RibChange[]): RibChange[] {
     }
   }
   return out.filter((c) => c.best !== c.previousBest || !sameRoutes(c.multipath, c.previousMultipath));
+}
+
+/**
+ * What an import policy sees of a route: RFC 4271 5.1.5, a LOCAL_PREF from an external
+ * peer is ignored, so it is taken off; one the policy sets counts.
+ */
+function importInput(attrs: AttrSet): PathAttributes {
+  const a = attrs.attributes;
+  if (!attrs.isEbgp || a.localPref === undefined) return a;
+  const { localPref: _ignored, ...rest } = a;
+  return rest;
 }
 
 function ribPeerOf(info: PeerInfo): RibPeer {

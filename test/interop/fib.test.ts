@@ -43,10 +43,11 @@ class NsTsbgpd {
     return this.scope.path(`${this.name}.toml`);
   }
 
-  async start(extraArgs: readonly string[] = []): Promise<void> {
+  /** Starts it; `prefix` goes before node (e.g. setpriv to drop a capability). */
+  async start(extraArgs: readonly string[] = [], prefix: readonly string[] = []): Promise<void> {
     await writeFile(this.configPath, this.config);
     const from = this.log.length;
-    const args = ['netns', 'exec', this.ns.name, process.execPath, tsbgpdBin, '-f', this.configPath, '--log-format', 'json', '--log-level', 'debug', '--no-api', ...extraArgs];
+    const args = ['netns', 'exec', this.ns.name, ...prefix, process.execPath, tsbgpdBin, '-f', this.configPath, '--log-format', 'json', '--log-level', 'debug', '--no-api', ...extraArgs];
     const proc = this.scope.spawn(`${this.name}-${++this.runs}`, { command: 'ip', args });
     this.proc = proc;
     proc.onLine((line) => {
@@ -318,5 +319,19 @@ describe('tsbgpd installs the scenario route into the kernel (namespaces, real s
     const last = router.log.at(-1);
     assert.equal(last?.msg, 'tsbgpd stopped');
     assert.ok(router.log.some((e) => e.msg === 'fib stopped, routes removed' && e['routes'] === 1));
+  });
+
+  it('g) without CAP_NET_ADMIN: one clear error, BGP runs on, nothing is installed', async () => {
+    const from = router.log.length;
+    await router.start([], ['setpriv', '--bounding-set=-net_admin', '--inh-caps=-net_admin']);
+    const error = await router.waitForLog('fib cannot write the kernel table; routes are tracked but not installed', () => true, 1000, from);
+    assert.equal(error['level'], 'error');
+    assert.match(String(error['reason']), /CAP_NET_ADMIN/);
+    assert.equal(router.log.slice(from).filter((e) => e['level'] === 'error').length, 1, 'one error line');
+    await speakers[0]!.reload(speakerConfig(nodeAddresses[0], {}));
+    await router.waitForLog('route received', (e) => e['prefix'] === `${service}/32` && e['nextHop'] === nodeAddresses[0], routeMs, from);
+    await holdsFor(() => (kernelRoute() === undefined ? undefined : `a route was installed: ${JSON.stringify(kernelRoute())}`), { durationMs: 1000, intervalMs: 100, scope });
+    await router.stop();
+    assert.equal(router.proc?.exitStatus, 0);
   });
 });

@@ -25,6 +25,8 @@ export interface OriginateSpec {
 export interface TsbgpdNeighbor extends NeighborSpec {
   readonly holdTimeSec?: number;
   readonly keepaliveSec?: number;
+  /** TOML lines added at the end of the neighbor's table (e.g. `[neighbors.apply-policy.config]`). */
+  readonly extraToml?: readonly string[];
 }
 
 /** A `[[peer-groups]]` entry: name and peer AS, with the neighbors' short test timers. */
@@ -53,6 +55,8 @@ export interface TsbgpdOptions {
   readonly shutdownMessage?: string;
   /** --api-hosts "HOST:PORT"; undefined runs with --no-api (parallel runs never share a port). */
   readonly apiHosts?: string;
+  /** TOML appended at the end of the file (e.g. `[[defined-sets...]]`, `[[policy-definitions]]`). */
+  readonly extraToml?: string;
 }
 
 /** The daemon's default shutdown communication (contract). */
@@ -92,6 +96,7 @@ export function tsbgpdConfig(o: Omit<TsbgpdOptions, 'shutdownMessage'>): string 
       '  [[neighbors.afi-safis]]',
       '    [neighbors.afi-safis.config]',
       '      afi-safi-name = "ipv6-unicast"',
+      ...(n.extraToml ?? []),
     );
   }
   for (const r of o.originate) {
@@ -99,6 +104,7 @@ export function tsbgpdConfig(o: Omit<TsbgpdOptions, 'shutdownMessage'>): string 
     if (r.communities !== undefined) lines.push(`  communities = [${r.communities.map(quote).join(', ')}]`);
     if (r.med !== undefined) lines.push(`  med = ${r.med}`);
   }
+  if (o.extraToml !== undefined) lines.push('', o.extraToml);
   return lines.join('\n') + '\n';
 }
 
