@@ -3,7 +3,7 @@
 // node. The node announces 172.17.254.1/32; the router's log shows the session come
 // up and the route arrive; then the node shuts down and the router shows why.
 // Bounded: every step has a deadline, both processes are stopped by PID.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -58,6 +58,12 @@ const node = start('k8s-node-01', 'demo-node.toml', 'info', ['--no-api']);
 try {
   await waitFor(router, /route received.*172\.17\.254\.1\/32/, 20000);
   await waitFor(router, /end of rib/, 10000);
+  // What an operator sees through the management API, as with gobgp.
+  for (const args of [['neighbor'], ['global', 'rib']]) {
+    const out = spawnSync(process.execPath, [join(root, 'bin', 'tsbgp.js'), ...args], { encoding: 'utf8', timeout: 10000 });
+    process.stdout.write(`\n$ tsbgp ${args.join(' ')}\n${out.stdout}${out.stderr}\n`);
+    if (out.status !== 0) throw new Error(`demo: tsbgp ${args.join(' ')} exited ${out.status}`);
+  }
   await stop(node);
   await waitFor(router, /notification received/, 5000);
 } catch (err) {
