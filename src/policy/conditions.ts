@@ -51,6 +51,24 @@ export class NeighborCondition implements Condition {
   }
 }
 
+/** A set whose members a route's attribute may hold: AS paths and the three community kinds. */
+interface MemberSet<T> {
+  matchesAny(value: T): boolean;
+  matchesAll(value: T): boolean;
+}
+
+/** gobgpd's match-set-options over a member set: any, all, or invert (none). */
+function matchMembers<T>(set: MemberSet<T>, option: MatchOption, value: T): boolean {
+  switch (option) {
+    case 'any':
+      return set.matchesAny(value);
+    case 'all':
+      return set.matchesAll(value);
+    default:
+      return !set.matchesAny(value);
+  }
+}
+
 /** bgp-conditions.match-as-path-set. */
 export class AsPathCondition implements Condition {
   readonly kind = 'match-as-path-set';
@@ -61,15 +79,7 @@ export class AsPathCondition implements Condition {
   ) {}
 
   matches(route: PolicyRoute): boolean {
-    const path = route.attributes.asPath;
-    switch (this.option) {
-      case 'any':
-        return this.set.matchesAny(path);
-      case 'all':
-        return this.set.matchesAll(path);
-      default:
-        return !this.set.matchesAny(path);
-    }
+    return matchMembers(this.set, this.option, route.attributes.asPath);
   }
 }
 
@@ -83,15 +93,7 @@ export class CommunityCondition implements Condition {
   ) {}
 
   matches(route: PolicyRoute): boolean {
-    const list = route.attributes.communities;
-    switch (this.option) {
-      case 'any':
-        return this.set.matchesAny(list);
-      case 'all':
-        return this.set.matchesAll(list);
-      default:
-        return !this.set.matchesAny(list);
-    }
+    return matchMembers(this.set, this.option, route.attributes.communities);
   }
 }
 
@@ -105,15 +107,7 @@ export class ExtCommunityCondition implements Condition {
   ) {}
 
   matches(route: PolicyRoute): boolean {
-    const list = route.attributes.extCommunities;
-    switch (this.option) {
-      case 'any':
-        return this.set.matchesAny(list);
-      case 'all':
-        return this.set.matchesAll(list);
-      default:
-        return !this.set.matchesAny(list);
-    }
+    return matchMembers(this.set, this.option, route.attributes.extCommunities);
   }
 }
 
@@ -127,15 +121,7 @@ export class LargeCommunityCondition implements Condition {
   ) {}
 
   matches(route: PolicyRoute): boolean {
-    const list = route.attributes.largeCommunities;
-    switch (this.option) {
-      case 'any':
-        return this.set.matchesAny(list);
-      case 'all':
-        return this.set.matchesAll(list);
-      default:
-        return !this.set.matchesAny(list);
-    }
+    return matchMembers(this.set, this.option, route.attributes.largeCommunities);
   }
 }
 
