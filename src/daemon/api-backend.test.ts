@@ -7,10 +7,8 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { formatPrefix, parsePrefix } from '../lib/address.js';
-import { createLogger, type Logger } from '../lib/logger.js';
 import { ApiClient, type Watch } from '../api/client.js';
 import { ApiServer } from '../api/server.js';
 import { packAny, prefixFromAny, prefixToAny, unpackAny } from '../api/convert.js';
@@ -18,38 +16,7 @@ import { LookupType, PeerEventType, SessionState, TableType, WatchFilterType, ty
 import { parseConfig, type DaemonConfig } from './config.js';
 import { Daemon } from './daemon.js';
 import { DaemonApiBackend } from './api-backend.js';
-
-interface LogLine {
-  readonly msg: string;
-  readonly [field: string]: unknown;
-}
-
-function collector(): { lines: LogLine[]; logger: Logger } {
-  const lines: LogLine[] = [];
-  return { lines, logger: createLogger({ level: 'debug', format: 'json', write: (l) => lines.push(JSON.parse(l) as LogLine) }) };
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls until `find` returns something other than undefined/false, at most `limitMs`. */
-async function waitFor<T>(what: string, find: () => T | undefined | false | Promise<T | undefined | false>, limitMs = 8000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const found = await find();
-    if (found !== undefined && found !== false) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { collector, freePort, waitFor, type LogLine } from './testing.js';
 
 const line = (lines: readonly LogLine[], msg: string, match: Readonly<Record<string, unknown>> = {}): LogLine | undefined =>
   lines.find((l) => l.msg === msg && Object.entries(match).every(([k, v]) => l[k] === v));

@@ -6,43 +6,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { createLogger } from '../lib/logger.js';
 import { parseConfig, type DaemonConfig } from './config.js';
 import { Daemon, normalizeRemoteAddress } from './daemon.js';
-
-interface LogLine {
-  readonly level: string;
-  readonly msg: string;
-  readonly [field: string]: unknown;
-}
-
-function collector(): { lines: LogLine[]; logger: ReturnType<typeof createLogger> } {
-  const lines: LogLine[] = [];
-  const logger = createLogger({ level: 'debug', format: 'json', write: (l) => lines.push(JSON.parse(l) as LogLine) });
-  return { lines, logger };
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls until `find` returns something, at most `limitMs`. */
-async function waitFor<T>(what: string, find: () => T | undefined, limitMs = 8000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { collector, freePort, waitFor, type LogLine } from './testing.js';
 
 const line = (lines: readonly LogLine[], msg: string, match: Readonly<Record<string, unknown>> = {}): LogLine | undefined =>
   lines.find((l) => l.msg === msg && Object.entries(match).every(([k, v]) => l[k] === v));

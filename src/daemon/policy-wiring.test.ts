@@ -4,49 +4,14 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { createLogger } from '../lib/logger.js';
 import { Afi, Safi } from '../lib/address.js';
 import { familyKey } from '../wire/context.js';
 import { formatPrefixKey } from '../rib/prefix-key.js';
 import { parseConfig, type DaemonConfig } from './config.js';
 import { Daemon } from './daemon.js';
-
-interface LogLine {
-  readonly level: string;
-  readonly msg: string;
-  readonly [field: string]: unknown;
-}
+import { collector, freePort, waitFor } from './testing.js';
 
 const ipv4 = familyKey(Afi.ipv4, Safi.unicast);
-
-function collector(): { lines: LogLine[]; logger: ReturnType<typeof createLogger> } {
-  const lines: LogLine[] = [];
-  const logger = createLogger({ level: 'debug', format: 'json', write: (l) => lines.push(JSON.parse(l) as LogLine) });
-  return { lines, logger };
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls until `find` returns something, at most `limitMs`. */
-async function waitFor<T>(what: string, find: () => T | undefined, limitMs = 8000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A's export policy: reject `rejected`, set MED `med` and community 65001:77 on the rest. */
 function configA(portA: number, portB: number, rejected: string, med: number): DaemonConfig {
