@@ -95,6 +95,8 @@ export interface Receiver {
   readonly process: DaemonProcess;
   /** Routes of both families in the daemon's RIB (Loc-RIB where it has one). */
   routeCount(): Promise<number>;
+  /** A cheap request to time how long the daemon leaves it waiting (tsbgpd: GetBgp); absent when asking costs a process. */
+  readonly ping?: () => Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -135,6 +137,7 @@ async function startTsbgpd(s: ReceiverSetup): Promise<Receiver> {
     kind: 'tsbgpd',
     process: proc,
     routeCount: async () => (await family(1)) + (await family(2)),
+    ping: () => client.getBgp(),
     stop: async () => {
       client.close();
       // A CPU profile is written at exit: give it time.

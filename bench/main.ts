@@ -12,7 +12,7 @@ import { Scope, allocLoopback, freePort, repoRoot, waitExit } from '../test/inte
 import { parseAddress } from '../src/lib/address.js';
 import { generateTable, type GeneratedTable } from './generate.js';
 import { Injector, timeSinkWrite } from './injector.js';
-import { CpuSampler, readMemory, waitForRoutes, type WaitOutcome } from './measure.js';
+import { CpuSampler, StallProbe, readMemory, waitForRoutes, type WaitOutcome } from './measure.js';
 import { daemonKinds, daemonVersion, isDaemonKind, missingReason, startReceiver, type DaemonKind, type Receiver } from './daemons.js';
 import { daemonNames, markdown, ratioLines, sizeTable, type BenchReport, type DaemonRow, type PhaseResult, type RunResult, type SizeResult } from './report.js';
 import { profileFiles, topFunctions } from './profile.js';
@@ -155,7 +155,8 @@ async function runOnce(kind: DaemonKind, table: GeneratedTable, teardown: Teardo
     const r = receiver;
     const inj = injector;
     const failFast = (): string | undefined => (proc.isRunning ? (inj.isOpen ? undefined : `session down: ${inj.closeReason ?? 'closed'}`) : `${kind} exited (${String(proc.exitStatus)})`);
-    const phase = async (bytes: Buffer | 'drop', target: number): Promise<{ result: PhaseResult; startMs: number; endMs?: number; queries: number }> => {
+    const phase = async (bytes: Buffer | 'drop', target: number): Promise<{ result: PhaseResult; startMs: number; endMs?: number; queries: number; stallMs?: number }> => {
+      const probe = r.ping === undefined ? undefined : new StallProbe(r.ping).start();
       let startMs: number;
       if (bytes === 'drop') {
         startMs = inj.drop();
@@ -173,7 +174,8 @@ async function runOnce(kind: DaemonKind, table: GeneratedTable, teardown: Teardo
         // After a drop the session is down on purpose.
         failFast: bytes === 'drop' ? () => (proc.isRunning ? undefined : `${kind} exited`) : failFast,
       });
-      return { result: toPhase(outcome, startMs), startMs, ...(outcome.kind === 'done' ? { endMs: outcome.endMs } : {}), queries: outcome.queries };
+      const stall = await probe?.stop();
+      return { result: toPhase(outcome, startMs), startMs, ...(outcome.kind === 'done' ? { endMs: outcome.endMs } : {}), queries: outcome.queries, ...(stall === undefined ? {} : { stallMs: stall.longestMs }) };
     };
 
     const ingest = await phase(table.announce, table.total);
@@ -187,12 +189,21 @@ async function runOnce(kind: DaemonKind, table: GeneratedTable, teardown: Teardo
       hwmKb: after.hwmKb,
       queries: ingest.queries,
       ingestWindowMs: [ingest.startMs, ingest.endMs!],
+      ...(ingest.stallMs === undefined ? {} : { ingestStallMs: ingest.stallMs }),
     };
     if (teardown !== 'none') {
-      result.withdraw = (await phase(table.withdraw, 0)).result;
+      const withdraw = await phase(table.withdraw, 0);
+      result.withdraw = withdraw.result;
+      if (withdraw.stallMs !== undefined) result.withdrawStallMs = withdraw.stallMs;
+      if (withdraw.endMs !== undefined) result.withdrawCpuS = sampler.cpuSecondsBetween(withdraw.startMs, withdraw.endMs);
       if ('ms' in result.withdraw && teardown === 'full') {
         result.reannounce = (await phase(table.announce, table.total)).result;
-        if ('ms' in result.reannounce) result.drop = (await phase('drop', 0)).result;
+        if ('ms' in result.reannounce) {
+          const drop = await phase('drop', 0);
+          result.drop = drop.result;
+          if (drop.stallMs !== undefined) result.dropStallMs = drop.stallMs;
+          if (drop.endMs !== undefined) result.dropCpuS = sampler.cpuSecondsBetween(drop.startMs, drop.endMs);
+        }
       }
     }
     result.returnedUpdates = inj.receivedUpdates;
@@ -223,8 +234,9 @@ function describeRun(r: RunResult, total: number): string {
   return [
     `ingest ${s(r.ingest)} (${Math.round(total / (r.ingest.ms / 1000)).toLocaleString('en-US')} prefixes/s, CPU ${r.ingestCpuS?.toFixed(2)} s)`,
     `${bpr ?? '-'} B/route, peak RSS ${Math.round((r.hwmKb ?? 0) / 1024)} MB`,
-    `withdraw-all ${s(r.withdraw)}`,
-    `drop ${s(r.drop)}`,
+    `withdraw-all ${s(r.withdraw)}${r.withdrawCpuS === undefined ? '' : ` (CPU ${r.withdrawCpuS.toFixed(2)} s)`}`,
+    `drop ${s(r.drop)}${r.dropCpuS === undefined ? '' : ` (CPU ${r.dropCpuS.toFixed(2)} s)`}`,
+    ...(r.ingestStallMs === undefined ? [] : [`longest API wait: ingest ${r.ingestStallMs.toFixed(0)} ms, withdraw-all ${r.withdrawStallMs?.toFixed(0) ?? '-'} ms, drop ${r.dropStallMs?.toFixed(0) ?? '-'} ms`]),
   ].join('; ');
 }
 

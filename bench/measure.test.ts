@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CpuSampler, readCpuTicks, readMemory, waitForRoutes } from './measure.js';
+import { CpuSampler, StallProbe, readCpuTicks, readMemory, waitForRoutes } from './measure.js';
 
 test('memory and CPU of a live process come from /proc', () => {
   const m = readMemory(process.pid);
@@ -57,4 +57,15 @@ test('a timeout is bounded and says what was last seen', async () => {
   } finally {
     sampler.stop();
   }
+});
+
+test('StallProbe keeps the longest wait of its pings', async () => {
+  const waits = [1, 60, 5];
+  let i = 0;
+  const probe = new StallProbe(() => new Promise((resolve) => setTimeout(resolve, waits[Math.min(i++, waits.length - 1)])), 1).start();
+  // Bounded: at most 40 turns of 10 ms for three pings to finish.
+  for (let t = 0; t < 40 && i < 3; t++) await new Promise((r) => setTimeout(r, 10));
+  const { longestMs, pings } = await probe.stop();
+  assert.ok(pings >= 3, `${pings} pings`);
+  assert.ok(longestMs >= 55 && longestMs < 1000, `longest ${longestMs} ms`);
 });

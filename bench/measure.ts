@@ -223,3 +223,48 @@ export async function waitForRoutes(w: RouteWait): Promise<WaitOutcome> {
   const seen = lastCount === undefined ? `no count${lastError === '' ? '' : ` (last error: ${lastError})`}` : `${lastCount} of ${w.target} routes`;
   return { kind: 'timeout', reason: `not done after ${(w.timeoutMs / 1000).toFixed(0)} s: ${seen}`, lastCount, queries };
 }
+
+/**
+ * How long the daemon leaves a cheap request waiting: `ping` is sent again `gapMs` after
+ * each reply, and the longest round trip is kept. A daemon running one event loop
+ * answers only between two pieces of work, so the longest wait is about its longest
+ * block (plus one round trip): what its other peers and its API see at worst.
+ */
+export class StallProbe {
+  private longestMs = 0;
+  private pings = 0;
+  private isRunning = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly ping: () => Promise<unknown>,
+    readonly gapMs = 25,
+  ) {}
+
+  start(): this {
+    this.isRunning = true;
+    this.loop = this.run();
+    return this;
+  }
+
+  private async run(): Promise<void> {
+    while (this.isRunning) {
+      const sentMs = performance.now();
+      try {
+        await this.ping();
+      } catch {
+        // A failed ping still measured a wait; the phase itself reports failures.
+      }
+      this.longestMs = Math.max(this.longestMs, performance.now() - sentMs);
+      this.pings++;
+      if (this.isRunning) await delay(this.gapMs);
+    }
+  }
+
+  /** Stops after the ping in flight; returns the longest wait (ms) and the pings sent. */
+  async stop(): Promise<{ readonly longestMs: number; readonly pings: number }> {
+    this.isRunning = false;
+    await this.loop;
+    return { longestMs: this.longestMs, pings: this.pings };
+  }
+}

@@ -26,6 +26,16 @@ export interface RunResult {
   readonly returnedUpdates?: number;
   /** Count queries made during ingest. */
   readonly queries?: number;
+  /**
+   * Longest wait of a cheap API request sent 25 ms after each reply during the phase, ms: about the
+   * daemon's longest event-loop block (only for a daemon with `ping`, i.e. tsbgpd).
+   */
+  readonly ingestStallMs?: number;
+  /** Daemon CPU seconds of the withdraw-all and of the session drop (wall time on a loaded machine counts others' work). */
+  readonly withdrawCpuS?: number;
+  readonly dropCpuS?: number;
+  readonly withdrawStallMs?: number;
+  readonly dropStallMs?: number;
   /** The ingest's start and end, performance.now() ms (to cut a CPU profile to it). */
   readonly ingestWindowMs?: readonly [number, number];
 }
@@ -109,6 +119,9 @@ export interface RowSummary {
   readonly withdrawS?: Spread;
   readonly reannounceS?: Spread;
   readonly dropS?: Spread;
+  /** Longest API waits (see RunResult), ms. */
+  readonly ingestStallMs?: Spread;
+  readonly dropStallMs?: Spread;
   /** Distinct failure texts, by phase. */
   readonly failures: readonly string[];
   readonly methods: readonly EndMethod[];
@@ -142,6 +155,10 @@ export function summarizeRow(row: DaemonRow, total: number): RowSummary {
   if (reannounceS !== undefined) summary.reannounceS = reannounceS;
   const dropS = secs((r) => r.drop);
   if (dropS !== undefined) summary.dropS = dropS;
+  const ingestStall = spread(defined(ok.map((r) => r.ingestStallMs)));
+  if (ingestStall !== undefined) summary.ingestStallMs = ingestStall;
+  const dropStall = spread(defined(ok.map((r) => r.dropStallMs)));
+  if (dropStall !== undefined) summary.dropStallMs = dropStall;
   return summary;
 }
 
@@ -198,19 +215,19 @@ function fmt(s: Spread | undefined, digits: number, scale = 1): string {
 /** The Markdown table of one size. */
 export function sizeTable(size: SizeResult): string[] {
   const lines = [
-    '| daemon | ingest s | prefixes/s | daemon CPU s | peak RSS MB | bytes/route | withdraw-all s | session drop s | runs |',
-    '| --- | --: | --: | --: | --: | --: | --: | --: | --- |',
+    '| daemon | ingest s | prefixes/s | daemon CPU s | peak RSS MB | bytes/route | withdraw-all s | session drop s | longest API wait ms (ingest / drop) | runs |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
   ];
   for (const row of size.rows) {
     if (row.missing !== undefined) {
-      lines.push(`| ${row.version} | not run: ${row.missing} | | | | | | | 0 |`);
+      lines.push(`| ${row.version} | not run: ${row.missing} | | | | | | | | 0 |`);
       continue;
     }
     const s = summarizeRow(row, size.total);
     const ok = row.runs.filter((r) => 'ms' in r.ingest).length;
     const runs = ok === row.runs.length ? `${ok}` : `${ok} of ${row.runs.length} (others: ${s.failures.filter((f) => f.startsWith('ingest')).map((f) => f.replace(/^ingest: /, '')).join('; ')})`;
     const ingest = s.ingestS === undefined ? `timeout/failed` : fmt(s.ingestS, 2);
-    lines.push(`| ${row.version} | ${ingest} | ${fmt(s.prefixesPerS, 0)} | ${fmt(s.cpuS, 2)} | ${fmt(s.hwmMb, 0)} | ${fmt(s.bytesPerRoute, 0)} | ${fmt(s.withdrawS, 2)} | ${fmt(s.dropS, 2)} | ${runs} |`);
+    lines.push(`| ${row.version} | ${ingest} | ${fmt(s.prefixesPerS, 0)} | ${fmt(s.cpuS, 2)} | ${fmt(s.hwmMb, 0)} | ${fmt(s.bytesPerRoute, 0)} | ${fmt(s.withdrawS, 2)} | ${fmt(s.dropS, 2)} | ${s.ingestStallMs === undefined && s.dropStallMs === undefined ? '-' : `${fmt(s.ingestStallMs, 0)} / ${fmt(s.dropStallMs, 0)}`} | ${runs} |`);
   }
   return lines;
 }
@@ -293,6 +310,7 @@ export function markdown(r: BenchReport): string {
     '- **Ingest**: from the first UPDATE written to the moment the daemon holds every prefix and has finished working. The daemon\'s CPU time is sampled from /proc/PID/stat every 20 ms; once it has been idle for 250 ms, its own CLI (tsbgpd: its API, GetTable on the global table; gobgpd: `gobgp global rib summary`; BIRD: `birdc show route count`; FRR: `pfxRcd` of `show bgp ... summary json`) is asked for the count, and if it is complete, the end is where the idle stretch began (to within one 20 ms sample). Besides, a fallback query goes out 20 s after the start and then every 40 s, for a daemon that never goes idle: count queries are rare because gobgpd answers them on the goroutine that applies UPDATEs (polling it every 100 ms made its ingest 5 times slower).',
     '- **Memory**: VmRSS from /proc/PID/status with the session up and no route, and again when the ingest is done; bytes per route = the difference / prefixes. Peak RSS = VmHWM after ingest.',
     '- **Withdraw-all**: the injector withdraws every prefix (pre-encoded UPDATEs); time until the count is 0, measured the same way. Then everything is announced again, and the injector drops the session with a TCP RST (no NOTIFICATION): **session drop** is the time until the count is 0.',
+    '- **Longest API wait** (tsbgpd only: the others answer through a CLI process): during the ingest and the session drop a cheap API request (GetBgp) goes out 25 ms after each reply (rare enough not to keep the daemon from looking idle); the longest round trip is about the longest stretch the daemon\'s event loop was blocked, what its other peers and its API see at worst.',
     '- Every daemon gets a fresh process per run; repeats go round all daemons in turn. Medians, with min-max in parentheses when there are several runs.',
   );
   return out.join('\n') + '\n';

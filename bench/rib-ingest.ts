@@ -138,7 +138,7 @@ interface Feed {
   readonly updates: readonly UpdateMessage[];
 }
 
-function run(label: string, feeds: readonly Feed[], options: RibOptions, isListening: boolean): void {
+function run(label: string, feeds: readonly Feed[], options: RibOptions, isListening: boolean): Rib {
   const before = memoryNow();
   const rib = new Rib(options);
   let events = 0;
@@ -163,8 +163,48 @@ function run(label: string, feeds: readonly Feed[], options: RibOptions, isListe
       `${rib.prefixCount(family).toLocaleString('en')} Loc-RIB prefixes, ${rib.attrStore.size} attribute sets, ` +
       `${((after - before) / routes).toFixed(1)} bytes/route${isListening ? `, ${events.toLocaleString('en')} events` : ''}`,
   );
-  // Keep the RIB alive until after the measurement.
-  if (rib.prefixCount(family) < 0) console.log(rib);
+  return rib;
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The session of `peer` drops: time until the Loc-RIB is empty, and the longest stretch
+ * without a turn of the event loop (the removal's slices yield through the clock's timer).
+ */
+async function dropPeer(rib: Rib, peer: PeerInfo): Promise<void> {
+  const family = familyKey(Afi.ipv4, 1);
+  const routes = rib.routeCount(family);
+  // CPU time as well as wall time: on a loaded machine a turn's wall time counts the
+  // time other processes had the core.
+  const cpuMs = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const start = performance.now();
+  const cpuStart = cpuMs();
+  rib.onPeerDown(peer, 'bench');
+  let last = performance.now();
+  let lastCpu = cpuMs();
+  let longestMs = last - start;
+  let longestCpuMs = lastCpu - cpuStart;
+  let turns = 0;
+  // Bounded: a slice removes at least one prefix.
+  while (rib.prefixCount(family) > 0 && turns <= routes + 1) {
+    await turn();
+    const now = performance.now();
+    const cpu = cpuMs();
+    longestMs = Math.max(longestMs, now - last);
+    longestCpuMs = Math.max(longestCpuMs, cpu - lastCpu);
+    last = now;
+    lastCpu = cpu;
+    turns++;
+  }
+  const ms = performance.now() - start;
+  console.log(
+    `  session drop: ${routes.toLocaleString('en')} routes gone in ${ms.toFixed(0)} ms (CPU ${(cpuMs() - cpuStart).toFixed(0)} ms), ` +
+      `longest turn of the event loop ${longestMs.toFixed(1)} ms (CPU ${longestCpuMs.toFixed(1)} ms) over ${turns} turns`,
+  );
 }
 
 console.log(`node ${process.version}, at most ${maxPerUpdate} prefixes per UPDATE`);
@@ -176,8 +216,8 @@ if (only !== 'many') {
   const feeds = [{ peer, updates: buildUpdates(prefixes, sets, 3) }];
   console.log(`one peer: ${feeds[0]!.updates.length.toLocaleString('en')} UPDATEs`);
   for (let i = 0; i < 3; i++) {
-    run('1 peer x 1,000,000', feeds, {}, false);
-    run('1 peer x 1,000,000', feeds, {}, true);
+    await dropPeer(run('1 peer x 1,000,000', feeds, {}, false), peer);
+    await dropPeer(run('1 peer x 1,000,000', feeds, {}, true), peer);
   }
 }
 if (only !== 'one') {

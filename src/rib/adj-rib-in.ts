@@ -7,7 +7,7 @@
 
 import type { FamilyKey } from '../wire/context.js';
 import type { PrefixKey } from './prefix-key.js';
-import { Pool, createIdTable, type IdTable } from './prefix-table.js';
+import { Pool, createIdTable, type IdCursor, type IdTable } from './prefix-table.js';
 import type { Route } from './route.js';
 
 /**
@@ -26,6 +26,8 @@ export class AdjRibIn {
    */
   private outcomes = new Map<Route, Route | null>();
   private filteredRoutes = 0;
+  /** Where `drainSome` is: the table it walks (already taken out of `current` / `stale`). */
+  private drainWalk: { cursor: IdCursor; isStale: boolean } | undefined;
 
   constructor(
     readonly family: FamilyKey,
@@ -149,6 +151,78 @@ export class AdjRibIn {
     stale?.forEach(each);
     this.outcomes = new Map();
     this.filteredRoutes = 0;
+  }
+
+  /**
+   * Moves every route, stale state and import outcomes into a new Adj-RIB-In and leaves
+   * this one empty, ready for new routes: the returned one is then emptied in slices
+   * (`drainSome`), so that a full table leaves without blocking the process.
+   */
+  detach(): AdjRibIn {
+    const out = new AdjRibIn(this.family, this.isIpv4, this.routes);
+    out.current = this.current;
+    out.stale = this.stale;
+    out.multi = this.multi;
+    out.routeTotal = this.routeTotal;
+    out.staleRoutes = this.staleRoutes;
+    out.outcomes = this.outcomes;
+    out.filteredRoutes = this.filteredRoutes;
+    this.current = createIdTable(this.isIpv4);
+    this.stale = undefined;
+    this.multi = new Pool<Route[]>();
+    this.routeTotal = 0;
+    this.staleRoutes = 0;
+    this.outcomes = new Map();
+    this.filteredRoutes = 0;
+    return out;
+  }
+
+  /**
+   * `drain` in slices: visits (and takes out) the routes of up to `maxPrefixes` more
+   * prefix entries, fresh ones first; returns how many it visited. `size` drops as it
+   * goes: the table is empty at 0. Only `drainSome` and `takeAccepted` may be called
+   * until then. `routes` is valid during its visit only (one array serves every
+   * single-route prefix: no garbage per prefix).
+   */
+  drainSome(maxPrefixes: number, visit: (key: PrefixKey, routes: readonly Route[]) => void): number {
+    let walk = this.drainWalk;
+    if (walk === undefined) {
+      walk = this.drainWalk = { cursor: this.current.cursor(), isStale: false };
+      this.current = createIdTable(this.isIpv4);
+    }
+    const multi = this.multi;
+    const single: Route[] = [];
+    const each = (id: number, key: PrefixKey): void => {
+      let routes: Route[];
+      if (id > 0) {
+        single[0] = this.routes.get(id);
+        routes = single;
+      } else {
+        routes = multi.get(-id);
+      }
+      this.routeTotal -= routes.length;
+      if (walk!.isStale) this.staleRoutes -= routes.length;
+      visit(key, routes);
+    };
+    let left = maxPrefixes;
+    for (;;) {
+      left -= walk.cursor.next(left, each);
+      if (left > 0 && !walk.isStale && this.stale !== undefined) {
+        walk.cursor = this.stale.cursor();
+        walk.isStale = true;
+        this.stale = undefined;
+        continue;
+      }
+      if (left === 0) return maxPrefixes;
+      break;
+    }
+    this.drainWalk = undefined;
+    this.multi = new Pool<Route[]>();
+    this.routeTotal = 0;
+    this.staleRoutes = 0;
+    this.outcomes = new Map();
+    this.filteredRoutes = 0;
+    return maxPrefixes - left;
   }
 
   /**

@@ -18,6 +18,14 @@ export interface IdTable {
   forEach(visit: (id: number, key: PrefixKey) => void): void;
   /** The keys, in table order (a copy). */
   keys(): PrefixKey[];
+  /** Visits the entries a few at a time (see `IdCursor`); the table must not change until the cursor ends. */
+  cursor(): IdCursor;
+}
+
+/** A walk over a table in slices, for work that must yield between them. */
+export interface IdCursor {
+  /** Visits up to `max` more entries; returns how many (fewer than `max`: the walk is over). */
+  next(max: number, visit: (id: number, key: PrefixKey) => void): number;
 }
 
 /** The table for keys of the family (`number` keys for IPv4, strings for IPv6). */
@@ -26,6 +34,12 @@ export function createIdTable(isIpv4: boolean): IdTable {
 }
 
 const minCapacityBits = 4;
+let seedCount = 0;
+
+/** A different hash seed for each table (deterministic, so runs compare). */
+function nextSeed(): number {
+  return Math.imul(++seedCount, 0x9e3779b9) | 0;
+}
 
 /**
  * Open addressing over non-negative integer keys below 2^53: keys in a Float64Array, ids
@@ -38,6 +52,7 @@ export class NumberIdTable implements IdTable {
   private bits: number;
   private mask: number;
   private count = 0;
+  private readonly seed = nextSeed();
 
   constructor(capacityBits = minCapacityBits) {
     this.bits = capacityBits;
@@ -50,11 +65,19 @@ export class NumberIdTable implements IdTable {
     return this.count;
   }
 
-  /** Fibonacci hashing of both 32-bit halves; the top `bits` bits pick the slot. */
+  /**
+   * Both 32-bit halves, this table's seed, then the finalizer of MurmurHash3 (full
+   * avalanche, so a seed reorders everything); the top `bits` bits pick the slot. The
+   * seed makes each table's slot order its own: emptying one table in the slot order of
+   * another hashed alike (a peer's Adj-RIB-In drained out of the Loc-RIB) deletes home
+   * by home, and every shrink then piles the remaining keys into ever longer runs:
+   * quadratic, minutes for a full table.
+   */
   private home(key: number): number {
-    const low = key >>> 0;
-    const high = (key / 4294967296) | 0;
-    return Math.imul(low ^ Math.imul(high, 0x85ebca6b), 0x9e3779b1) >>> (32 - this.bits);
+    let h = ((key >>> 0) ^ this.seed) + Math.imul((key / 4294967296) | 0, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> (32 - this.bits);
   }
 
   get(key: PrefixKey): number {
@@ -138,6 +161,26 @@ export class NumberIdTable implements IdTable {
     return out;
   }
 
+  cursor(): IdCursor {
+    let slot = 0;
+    return {
+      next: (max, visit) => {
+        const keys = this.keyAt;
+        const ids = this.idAt;
+        let visited = 0;
+        while (visited < max && slot < ids.length) {
+          const id = ids[slot]!;
+          if (id !== 0) {
+            visit(id, keys[slot]!);
+            visited++;
+          }
+          slot++;
+        }
+        return visited;
+      },
+    };
+  }
+
   private resize(bits: number): void {
     const oldKeys = this.keyAt;
     const oldIds = this.idAt;
@@ -189,6 +232,22 @@ export class StringIdTable implements IdTable {
 
   keys(): PrefixKey[] {
     return [...this.map.keys()];
+  }
+
+  cursor(): IdCursor {
+    const entries = this.map.entries();
+    return {
+      next: (max, visit) => {
+        let visited = 0;
+        while (visited < max) {
+          const step = entries.next();
+          if (step.done === true) break;
+          visit(step.value[1], step.value[0]);
+          visited++;
+        }
+        return visited;
+      },
+    };
   }
 }
 

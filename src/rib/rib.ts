@@ -37,6 +37,12 @@ export interface RibOptions {
   readonly localAs?: number;
   /** Each peer's import policy, asked when its session is established; none by default. */
   readonly importPolicy?: ImportPolicyOf;
+  /**
+   * How a large removal (a session down, a family disabled) is cut into slices, each
+   * run from the clock's timer so other work runs in between: at most `prefixes` prefixes
+   * and about `ms` milliseconds of the clock per slice. Defaults: 32,768 and 20 ms.
+   */
+  readonly removalSlice?: { readonly prefixes?: number; readonly ms?: number };
 }
 
 /** Gets every change of one UPDATE (or one larger operation, in chunks) at once. */
@@ -79,6 +85,16 @@ interface PeerState {
 const ipv4Unicast = familyKey(Afi.ipv4, Safi.unicast);
 /** Changes held before a long operation (peer down, sweep) hands them out. */
 const chunkSize = 8192;
+/** Prefixes removed between two looks at the clock during a removal slice. */
+const removalStep = 2048;
+
+/** An Adj-RIB-In taken out of its peer, being emptied slice by slice. */
+interface Removal {
+  readonly adj: AdjRibIn;
+  readonly loc: LocRib;
+  /** Fresh and stale routes (ADD-PATH) can visit a prefix twice: changes need merging. */
+  readonly mayRepeat: boolean;
+}
 const noNextHop = new Uint8Array(0);
 
 export class Rib implements UpdateSink {
@@ -99,6 +115,10 @@ export class Rib implements UpdateSink {
   private lastInfo: PeerInfo | undefined;
   private lastState: PeerState | undefined;
   private readonly importPolicyOf: ImportPolicyOf | undefined;
+  private readonly removals: Removal[] = [];
+  private cancelRemovals: (() => void) | undefined;
+  private readonly slicePrefixes: number;
+  private readonly sliceMs: number;
   /**
    * The set interned for the last route import policy changed, with what it was interned
    * from: routes of one UPDATE usually leave the policy alike, and this spares each
@@ -116,6 +136,8 @@ export class Rib implements UpdateSink {
     const peer = new RibPeer('local', noNextHop, options.localAs ?? 0, routerId, false, true);
     this.local = { peer, adj: new Map(), disabled: new Set(), endOfRib: new Set(), importPolicy: undefined };
     this.importPolicyOf = options.importPolicy;
+    this.slicePrefixes = Math.max(1, options.removalSlice?.prefixes ?? 32768);
+    this.sliceMs = options.removalSlice?.ms ?? 20;
   }
 
   /** Adds a listener of the change feed; returns its removal. */
@@ -179,16 +201,38 @@ export class Rib implements UpdateSink {
   /**
    * Removes everything the peer sent. For graceful restart call `markStale` instead, then
    * `sweepStale` (End-of-RIB does it per family) or `onPeerDown` when the restart fails.
+   * The peer is forgotten at once (a new session starts afresh); its routes leave the
+   * Loc-RIB in slices (`removalSlice`), the first one now, the rest from the clock's
+   * timer, so a full table never blocks the process: see `pendingRemovals` and `settle`.
    */
   onPeerDown(info: PeerInfo | string, _reason?: string): void {
     const address = typeof info === 'string' ? info : info.address;
     const state = this.peers.get(address);
     if (state === undefined) return;
-    this.begin();
-    for (const adj of state.adj.values()) this.drain(adj);
     this.peers.delete(address);
     this.lastInfo = undefined;
-    this.flush();
+    for (const adj of state.adj.values()) this.queueRemoval(adj);
+    this.removeSlice();
+  }
+
+  /** Routes of downed peers (or disabled families) still in the Loc-RIB, to be removed. O(removals). */
+  get pendingRemovals(): number {
+    let n = 0;
+    for (const r of this.removals) n += r.adj.size;
+    return n;
+  }
+
+  /** Finishes every pending removal now (e.g. before a shutdown or in tests). */
+  settle(): void {
+    this.cancelRemovals?.();
+    this.cancelRemovals = undefined;
+    if (this.removals.length === 0) return;
+    this.begin();
+    try {
+      while (this.removals.length > 0) this.removeSome(Infinity);
+    } finally {
+      this.flush();
+    }
   }
 
   // ---- graceful restart
@@ -227,9 +271,8 @@ export class Rib implements UpdateSink {
     state.disabled.add(family);
     const adj = state.adj.get(family);
     if (adj === undefined) return;
-    this.begin();
-    this.drain(adj);
-    this.flush();
+    this.queueRemoval(adj);
+    this.removeSlice();
   }
 
   // ---- import policy
@@ -395,6 +438,23 @@ export class Rib implements UpdateSink {
     const adj = state?.adj.get(family);
     const received = adj?.size ?? 0;
     return { received, accepted: received - (adj?.filteredSize ?? 0), stale: adj?.staleSize ?? 0 };
+  }
+
+  /**
+   * How many of `list`'s routes the peer's Adj-RIB-In does not hold yet (fresh or
+   * stale): what storing them would add, for a limit checked before anything is stored.
+   * Cheap when the table is empty or the list short; one lookup per route otherwise.
+   */
+  newRouteCount(peer: PeerInfo | string, family: FamilyKey, list: NlriList): number {
+    if (list.count === 0) return 0;
+    const adj = this.peers.get(typeof peer === 'string' ? peer : peer.address)?.adj.get(family);
+    if (adj === undefined || adj.size === 0) return list.count;
+    let added = 0;
+    const keyOf = list.afi === Afi.ipv4 ? ipv4KeyRaw : ipv6KeyRaw;
+    list.forEachRaw((bytes, offset, length, pathId) => {
+      if (adj.find(keyOf(bytes, offset, length), pathId) === undefined) added++;
+    });
+    return added;
   }
 
   /**
@@ -597,10 +657,46 @@ export class Rib implements UpdateSink {
     }
   }
 
-  private drain(adj: AdjRibIn): void {
-    const loc = this.locs.get(adj.family)!;
-    if (adj.staleSize > 0 && adj.staleSize < adj.size) this.mayRepeat = true;
-    adj.drain((key, routes) => this.removeRoutes(adj, loc, key, routes));
+  /** Takes the routes out of `adj` (which stays in use, empty) to be removed in slices. */
+  private queueRemoval(adj: AdjRibIn): void {
+    if (adj.size === 0) return;
+    const mayRepeat = adj.staleSize > 0 && adj.staleSize < adj.size;
+    this.removals.push({ adj: adj.detach(), loc: this.locs.get(adj.family)!, mayRepeat });
+  }
+
+  /** One slice of the pending removals, its changes handed out; the next one on the timer. */
+  private removeSlice(): void {
+    if (this.removals.length === 0) return;
+    this.begin();
+    try {
+      this.removeSome(this.slicePrefixes);
+    } finally {
+      // Scheduled before the flush: a listener's error must not leave routes behind.
+      if (this.removals.length > 0 && this.cancelRemovals === undefined) {
+        this.cancelRemovals = this.clock.after(0, () => {
+          this.cancelRemovals = undefined;
+          this.removeSlice();
+        });
+      }
+      this.flush();
+    }
+  }
+
+  /**
+   * Removes up to `maxPrefixes` prefixes' routes, stopping early when the slice's time is
+   * up; never before `removalStep` prefixes, so a small table (every family of a small
+   * peer) still leaves within the call, however loaded the machine.
+   */
+  private removeSome(maxPrefixes: number): void {
+    const startMs = this.clock.now();
+    let done = 0;
+    while (done < maxPrefixes && this.removals.length > 0) {
+      const r = this.removals[0]!;
+      if (r.mayRepeat) this.mayRepeat = true;
+      done += r.adj.drainSome(Math.min(maxPrefixes - done, removalStep), (key, routes) => this.removeRoutes(r.adj, r.loc, key, routes));
+      if (r.adj.size === 0) this.removals.shift();
+      if (done >= removalStep && this.clock.now() - startMs >= this.sliceMs) break;
+    }
   }
 
   private record(loc: LocRib, key: PrefixKey, previousBest: Route | undefined, previousMultipath: readonly Route[], value: LocValue | undefined): void {
