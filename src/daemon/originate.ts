@@ -1,16 +1,19 @@
 // Announcing the configured `originate` routes to one established peer: the attributes
 // of RFC 4271 5.1 (ORIGIN, AS_PATH, NEXT_HOP; LOCAL_PREF to internal peers, 5.1.5),
-// IPv6 in MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760 3-4, RFC 2545 3), routes with equal
-// attributes packed into as few UPDATEs as the message size allows, End-of-RIB per
-// family (RFC 4724 2), and the back-pressure of the session's output queue. The list
+// IPv6 next hops (RFC 2545 3); the packing into UPDATEs is session/announce.ts. The list
 // holds the configuration's routes and those added through the API, each with its source.
 
-import { Afi, Safi, afiOf, formatAddress, parseAddress, type Prefix } from '../lib/address.js';
+import { Afi, Safi, afiOf, formatAddress, parseAddress } from '../lib/address.js';
 import { NlriList } from '../wire/nlri.js';
 import { familyKey, type CodecContext, type FamilyKey } from '../wire/context.js';
 import { AsSegmentType, type AsPathSegment, type PathAttributes } from '../wire/attributes/types.js';
-import { endOfRib, packUpdates, packWithdrawals, type UpdateMessage } from '../wire/update.js';
 import type { OriginateRoute } from './config.js';
+import { unmapAddress, type PeerRoute } from '../session/announce.js';
+
+// The generic announce code lives in session/announce.ts (the speaker uses it too); these
+// re-exports keep the daemon's imports unchanged.
+export { announceUpdates, endOfRibUpdates, ipv4Unicast, ipv6Unicast, unmapAddress, UpdateSender, withdrawUpdates } from '../session/announce.js';
+export type { PeerRoute, UpdateChannel } from '../session/announce.js';
 
 /** What a peer's announcements depend on, besides the routes. */
 export interface OriginateTarget {
@@ -23,17 +26,6 @@ export interface OriginateTarget {
   readonly localAddress?: string | undefined;
   /** The negotiated encoding (its message size limit bounds the packing). */
   readonly ctx: CodecContext;
-}
-
-/** One route as it goes to one peer: the prefix and the attributes it carries there. */
-export interface PeerRoute {
-  readonly prefix: Prefix;
-  readonly prefixText: string;
-  readonly family: FamilyKey;
-  readonly nextHop: Uint8Array;
-  readonly attributes: PathAttributes;
-  /** Equal signatures mean equal attributes: such routes share an UPDATE. */
-  readonly signature: string;
 }
 
 /** Where a locally originated route comes from. */
@@ -102,15 +94,6 @@ export interface SkippedRoute {
   readonly reason: string;
 }
 
-export const ipv4Unicast = familyKey(Afi.ipv4, Safi.unicast);
-export const ipv6Unicast = familyKey(Afi.ipv6, Safi.unicast);
-
-/** The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`), else the text itself. */
-export function unmapAddress(address: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return m === null ? address : m[1]!;
-}
-
 /** Local pref a route we originate carries to internal peers (RFC 4271 5.1.5 requires one). */
 export const defaultLocalPref = 100;
 
@@ -160,93 +143,4 @@ function prependAs(own: readonly AsPathSegment[], path: readonly AsPathSegment[]
     return [{ type: AsSegmentType.sequence, asns: [...asns, ...first.asns] }, ...path.slice(1)];
   }
   return [...own, ...path];
-}
-
-/** UPDATEs announcing `routes`, grouped by equal attributes and packed by the codec. */
-export function announceUpdates(routes: readonly PeerRoute[], ctx: CodecContext): UpdateMessage[] {
-  const groups = new Map<string, PeerRoute[]>();
-  for (const r of routes) {
-    const g = groups.get(r.signature);
-    if (g === undefined) groups.set(r.signature, [r]);
-    else g.push(r);
-  }
-  const out: UpdateMessage[] = [];
-  for (const group of groups.values()) {
-    const first = group[0]!;
-    const prefixes = group.map((r) => r.prefix);
-    if (first.family === ipv4Unicast) {
-      out.push(...packUpdates(first.attributes, prefixes, ctx));
-    } else {
-      const mpReach = { afi: Afi.ipv6, safi: Safi.unicast, nextHop: first.nextHop, nlri: NlriList.empty(Afi.ipv6) };
-      out.push(...packUpdates({ ...first.attributes, mpReach }, prefixes, ctx));
-    }
-  }
-  return out;
-}
-
-/** UPDATEs withdrawing `prefixes` (IPv4 Withdrawn Routes field; IPv6 in MP_UNREACH_NLRI). */
-export function withdrawUpdates(prefixes: readonly Prefix[], ctx: CodecContext): UpdateMessage[] {
-  const v4 = prefixes.filter((p) => p.afi === Afi.ipv4);
-  const v6 = prefixes.filter((p) => p.afi === Afi.ipv6);
-  return [...packWithdrawals(Afi.ipv4, Safi.unicast, v4, ctx), ...packWithdrawals(Afi.ipv6, Safi.unicast, v6, ctx)];
-}
-
-/** End-of-RIB markers for each family, IPv4 unicast first. */
-export function endOfRibUpdates(families: ReadonlySet<FamilyKey>): UpdateMessage[] {
-  return [...families].sort((a, b) => a - b).map((f) => endOfRib(f >> 8, f & 0xff));
-}
-
-/** The part of Session the sender needs. */
-export interface UpdateChannel {
-  sendUpdate(msg: UpdateMessage): boolean;
-  onDrain(fn: () => void): void;
-}
-
-/**
- * Feeds UPDATEs to a session in order. When `sendUpdate` says the output queue is
- * full, the rest waits for the session's drain signal; `clear` drops what waits (the
- * session left Established, so what it would have said no longer applies).
- */
-export class UpdateSender {
-  private queue: UpdateMessage[] = [];
-  private head = 0;
-  private isBlocked = false;
-
-  constructor(private readonly channel: UpdateChannel) {
-    channel.onDrain(() => {
-      this.isBlocked = false;
-      this.pump();
-    });
-  }
-
-  /** Messages not yet handed to the session. */
-  get pending(): number {
-    return this.queue.length - this.head;
-  }
-
-  send(messages: readonly UpdateMessage[]): void {
-    for (const m of messages) this.queue.push(m);
-    if (!this.isBlocked) this.pump();
-  }
-
-  clear(): void {
-    this.queue = [];
-    this.head = 0;
-    this.isBlocked = false;
-  }
-
-  private pump(): void {
-    while (this.head < this.queue.length) {
-      const m = this.queue[this.head]!;
-      this.head++;
-      if (!this.channel.sendUpdate(m)) {
-        this.isBlocked = true;
-        break;
-      }
-    }
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    }
-  }
 }

@@ -26,8 +26,21 @@ export interface LocalOffer {
   /** Multiprotocol capabilities to send; empty means none (IPv4 unicast implied). */
   readonly families: readonly FamilyKey[];
   readonly hostname?: string | undefined;
-  readonly gracefulRestart?: { readonly restartTimeSec: number } | undefined;
+  readonly gracefulRestart?: LocalGracefulRestart | undefined;
   readonly addPath?: ReadonlyMap<FamilyKey, AddPathMode> | undefined;
+  /** Offer the Route Refresh capability (RFC 2918): we answer ROUTE-REFRESH by sending our routes again. */
+  readonly isRouteRefresh?: boolean | undefined;
+}
+
+/** Our Graceful Restart capability (RFC 4724 3). */
+export interface LocalGracefulRestart {
+  readonly restartTimeSec: number;
+  /** Families listed (a subset of those offered); every offered family when absent. */
+  readonly families?: readonly FamilyKey[] | undefined;
+  /** R bit: this speaker has just restarted. */
+  readonly isRestarting?: boolean | undefined;
+  /** F bit of every listed family: forwarding state was kept across the restart. */
+  readonly isForwardingPreserved?: boolean | undefined;
 }
 
 type CapabilityOf<K extends Capability['kind']> = Extract<Capability, { kind: K }>;
@@ -79,10 +92,14 @@ function offeredFamilies(caps: readonly Capability[]): Set<FamilyKey> {
 export function localCapabilities(offer: LocalOffer): Capability[] {
   const caps: Capability[] = offer.families.map((f) => ({ kind: 'multiprotocol', ...familyOf(f) }));
   caps.push({ kind: 'extended-message' });
+  if (offer.isRouteRefresh === true) caps.push({ kind: 'route-refresh' });
   if (offer.gracefulRestart !== undefined) {
-    // We keep no forwarding state across a restart, so F is clear (RFC 4724 3).
-    const families: GracefulRestartFamily[] = [...offeredFamilies(caps)].map((f) => ({ ...familyOf(f), isForwardingPreserved: false }));
-    caps.push({ kind: 'graceful-restart', isRestarting: false, isNotificationSupported: false, restartTimeSec: offer.gracefulRestart.restartTimeSec, families });
+    // F is set only when the caller kept forwarding state across a restart (RFC 4724 3).
+    const gr = offer.gracefulRestart;
+    const offered = offeredFamilies(caps);
+    const listed = gr.families === undefined ? [...offered] : gr.families.filter((f) => offered.has(f));
+    const families: GracefulRestartFamily[] = listed.map((f) => ({ ...familyOf(f), isForwardingPreserved: gr.isForwardingPreserved === true }));
+    caps.push({ kind: 'graceful-restart', isRestarting: gr.isRestarting === true, isNotificationSupported: false, restartTimeSec: gr.restartTimeSec, families });
   }
   caps.push({ kind: 'four-octet-as', asn: offer.localAs });
   if (offer.addPath !== undefined && offer.addPath.size > 0) {

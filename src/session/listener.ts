@@ -4,12 +4,15 @@
 
 import { createServer, type AddressInfo } from 'node:net';
 import type { Transport } from './transport.js';
+import { fdOf } from './tcp-options.js';
 
 export interface Listener {
   /** Stops accepting; connections already handed over stay open. */
   close(): Promise<void>;
   /** Where it listens (the real port when 0 was asked for). */
   address(): { readonly address: string; readonly port: number };
+  /** The listening socket's file descriptor, for options set per peer (MD5 keys); undefined if unknown. */
+  fd?(): number | undefined;
 }
 
 /**
@@ -37,6 +40,7 @@ export function listen(o: { host: string; port: number }, onConnection: (t: Tran
           const a = server.address() as AddressInfo;
           return { address: a.address, port: a.port };
         },
+        fd: () => fdOf(server),
       });
     });
   });

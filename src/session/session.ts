@@ -14,8 +14,9 @@ import { decodeMessage, encodeMessage, type Message } from '../wire/message.js';
 import { ceaseNotification, shutdownCommunication, type NotificationMessage } from '../wire/notification.js';
 import { keepalive } from '../wire/keepalive.js';
 import { endOfRibFamily, type UpdateMessage } from '../wire/update.js';
+import { RefreshSubtype, type RouteRefreshMessage } from '../wire/route-refresh.js';
 import { step, stateTimers, type Action, type FsmEvent, type HoldMode, type SessionState } from './fsm.js';
-import { localOpen, negotiate, peerInfoOf, type Negotiated } from './capabilities.js';
+import { localOpen, negotiate, peerInfoOf, type LocalGracefulRestart, type Negotiated } from './capabilities.js';
 import { Connection, defaultQueueLimits, type ConnectionHandler, type QueueLimits } from './connection.js';
 import type { Connector, Transport } from './transport.js';
 
@@ -44,10 +45,12 @@ export interface SessionConfig {
   families: readonly FamilyKey[];
   /** FQDN capability. */
   hostname?: string;
-  gracefulRestart?: { restartTimeSec: number };
+  gracefulRestart?: LocalGracefulRestart;
   addPath?: ReadonlyMap<FamilyKey, AddPathMode>;
   /** Idle hold after the first failure (gobgpd's idle-hold-time-after-reset); doubles per failure. Default 5. */
   idleHoldSec?: number;
+  /** Offer Route Refresh (RFC 2918); the owner answers through `onRouteRefresh`. */
+  isRouteRefresh?: boolean;
 }
 
 /** What a session needs from its surroundings; tests inject fakes. */
@@ -137,12 +140,14 @@ export class Session {
   private holdMs = 0;
   private holdRestartedAt = 0;
   private info: PeerInfo | undefined;
+  private downEvent: FsmEvent | undefined;
   private events: { event: FsmEvent; input: EventInput }[] = [];
   private isStepping = false;
   private readonly closing = new Set<Promise<void>>();
   private needsDrain = false;
   private readonly stateListeners: ((state: SessionState, previous: SessionState, reason: string) => void)[] = [];
   private readonly drainListeners: (() => void)[] = [];
+  private readonly refreshListeners: ((msg: RouteRefreshMessage) => void)[] = [];
   private readonly handler: ConnectionHandler;
 
   constructor(config: SessionConfig, deps: SessionDeps) {
@@ -170,6 +175,15 @@ export class Session {
   /** Set while Established. */
   get peerInfo(): PeerInfo | undefined {
     return this.info;
+  }
+
+  /**
+   * The FSM event that last took the session out of Established, readable from the
+   * sink's onPeerDown on: TcpConnectionFails means the transport went without a
+   * NOTIFICATION either way, which is when RFC 4724 4.2 keeps the peer's routes.
+   */
+  get lastDownEvent(): FsmEvent | undefined {
+    return this.downEvent;
   }
 
   /** What the current connection negotiated, once the peer's OPEN is accepted. */
@@ -200,10 +214,11 @@ export class Session {
    * the RFC 9003 communication) if a BGP connection is open, flush (bounded), close,
    * Idle. No automatic restart until `start`. Resolves when every connection is closed.
    */
-  stop(communication = '', subcode: number = CeaseSubcode.administrativeShutdown): Promise<void> {
+  stop(communication = '', subcode: number = CeaseSubcode.administrativeShutdown, data?: Uint8Array): Promise<void> {
     this.isAutoRestart = false;
     this.cancelTimer('idleHold');
-    const notification = ceaseNotification(subcode, communication);
+    // `data` replaces the communication where the sub-code defines its own (RFC 4486 4).
+    const notification = data === undefined ? ceaseNotification(subcode, communication) : { type: 'notification' as const, code: NotifyCode.cease, subcode, data };
     if (this.candidate !== undefined) this.dropCandidate(notification);
     if (this.pending !== undefined && this.current !== 'Connect') this.closeConnection(this.pending);
     this.fire('ManualStop', { notification, reason: communication === '' ? 'stopped' : `stopped: "${communication}"` });
@@ -281,6 +296,22 @@ export class Session {
 
   onState(fn: (state: SessionState, previous: SessionState, reason: string) => void): void {
     this.stateListeners.push(fn);
+  }
+
+  /** Runs `fn` for each ROUTE-REFRESH received while Established (families not checked). */
+  onRouteRefresh(fn: (msg: RouteRefreshMessage) => void): void {
+    this.refreshListeners.push(fn);
+  }
+
+  /**
+   * Sends a ROUTE-REFRESH asking for the family again (RFC 2918 3), Established only.
+   * False (nothing sent) when the peer did not offer Route Refresh or the session is not up.
+   */
+  sendRouteRefresh(afi: number, safi: number): boolean {
+    const conn = this.primary;
+    if (this.current !== 'Established' || conn === undefined || conn.isClosing || conn.negotiated?.isRouteRefresh !== true) return false;
+    this.send(conn, { type: 'route-refresh', afi, safi, subtype: RefreshSubtype.request });
+    return true;
   }
 
   // ---- the FSM ----
@@ -370,6 +401,7 @@ export class Session {
       case 'peerDown': {
         const info = this.info;
         this.info = undefined;
+        this.downEvent = event;
         if (info !== undefined) this.deps.sink.onPeerDown(info, input.reason);
         return;
       }
@@ -631,6 +663,8 @@ export class Session {
         return;
       case 'route-refresh':
         this.fire('RouteRefreshMsg', { conn, reason: 'ROUTE-REFRESH received' });
+        // RFC 7313 3: only a request asks for routes; demarcations of other subtypes are not ours to answer.
+        if (this.current === 'Established' && msg.subtype === RefreshSubtype.request) for (const fn of this.refreshListeners) fn(msg);
         return;
     }
   }

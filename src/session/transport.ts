@@ -1,7 +1,8 @@
 // The byte stream a session runs on: the subset of net.Socket it uses, so tests can
 // put an in-memory pair in its place, and the TCP connector (RFC 4271 8: port 179).
 
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIPv6, Socket } from 'node:net';
+import { closeTcpSocket, isPlainTcp, openTcpSocket, setMd5Key, setTtlOptions, type TcpSecurity } from './tcp-options.js';
 
 /**
  * A connected (or connecting) byte stream. `write` returns false when the stream's
@@ -39,3 +40,30 @@ export const tcpConnector: Connector = (o) => {
   socket.setNoDelay(true);
   return socket;
 };
+
+/**
+ * TCP with the session's MD5 key and TTL options (RFC 2385, RFC 5082), set on the
+ * socket before its SYN leaves; plain `tcpConnector` when `security` asks for nothing.
+ * A failure to set them is reported like a failed connection ('error', then 'close').
+ */
+export function securedTcpConnector(security: TcpSecurity): Connector {
+  if (isPlainTcp(security)) return tcpConnector;
+  return (o) => {
+    let fd: number | undefined;
+    try {
+      fd = openTcpSocket(isIPv6(o.host) ? 6 : 4);
+      setTtlOptions(fd, security);
+      if (security.md5Key !== undefined) setMd5Key(fd, o.host, security.md5Key);
+    } catch (err) {
+      if (fd !== undefined) closeTcpSocket(fd);
+      const failed = new Socket();
+      process.nextTick(() => failed.destroy(err as Error));
+      return failed;
+    }
+    // manualStart: Node must not read from the socket before it is connected.
+    const socket = new Socket({ fd, manualStart: true } as ConstructorParameters<typeof Socket>[0]);
+    socket.setNoDelay(true);
+    socket.connect({ host: o.host, port: o.port, ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}) });
+    return socket;
+  };
+}
