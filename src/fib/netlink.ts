@@ -99,7 +99,8 @@ export class NlReader {
   }
 
   private need(n: number, what: string): void {
-    if (n > this.end - this.pos) throw new NetlinkError(`${what} needs ${n} bytes, ${this.end - this.pos} left`);
+    // A negative count (a length field below its header, or past 2^31 through align4) would move backwards.
+    if (n < 0 || n > this.end - this.pos) throw new NetlinkError(`${what} needs ${n} bytes, ${this.end - this.pos} left`);
   }
 
   u8(what = 'field'): number {
