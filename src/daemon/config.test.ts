@@ -199,16 +199,16 @@ test('a YAML error names the line of the key too', () => {
 });
 
 test('keys gobgpd knows but tsbgpd does not implement are refused by name, or warned with allowUnsupported', () => {
-  const text = `${nb('auth-password = "secret"\n[neighbors.route-reflector.config]\nroute-reflector-client = true\n')}[[rpki-servers]]\n[rpki-servers.config]\naddress = "10.0.0.9"\n`;
-  rejects(text, /^f\.conf:8: neighbors\[0\]\.config\.auth-password: not supported by tsbgpd yet .*also unsupported: neighbors\[0\]\.route-reflector at line 9, rpki-servers at line 11\)$/);
+  const text = `${nb('remove-private-as = "all"\n[neighbors.as-path-options.config]\nallow-own-as = 1\n')}[[rpki-servers]]\n[rpki-servers.config]\naddress = "10.0.0.9"\n`;
+  rejects(text, /^f\.conf:8: neighbors\[0\]\.config\.remove-private-as: not supported by tsbgpd yet .*also unsupported: neighbors\[0\]\.as-path-options at line 9, rpki-servers at line 11\)$/);
   const c = parseConfig(text, 'toml', 'f.conf', { allowUnsupported: true });
   assert.deepEqual(c.warnings, [
-    'f.conf:8: neighbors[0].config.auth-password: not supported by tsbgpd yet; ignored',
-    'f.conf:9: neighbors[0].route-reflector: not supported by tsbgpd yet; ignored',
+    'f.conf:8: neighbors[0].config.remove-private-as: not supported by tsbgpd yet; ignored',
+    'f.conf:9: neighbors[0].as-path-options: not supported by tsbgpd yet; ignored',
     'f.conf:11: rpki-servers: not supported by tsbgpd yet; ignored',
   ]);
   rejects(`${base}[global.graceful-restart.config]\nenabled = true\n`, /^f\.conf:4: global\.graceful-restart: not supported/);
-  rejects(`${base}[[peer-groups]]\n[peer-groups.config]\npeer-group-name = "g"\nauth-password = "x"\n`, /^f\.conf:7: peer-groups\[0\]\.config\.auth-password: not supported/);
+  rejects(`${base}[[peer-groups]]\n[peer-groups.config]\npeer-group-name = "g"\nremove-private-as = "all"\n`, /^f\.conf:7: peer-groups\[0\]\.config\.remove-private-as: not supported/);
   rejects(`${base}[zebra.config]\nenabled = true\nredistribute-route-type-list = ["connect"]\n`, /^f\.conf:6: zebra\.config\.redistribute-route-type-list: not supported/);
   rejects(nb('[[neighbors.afi-safis]]\n[neighbors.afi-safis.config]\nafi-safi-name = "l2vpn-evpn"\n'), /^f\.conf:10: neighbors\[0\]\.afi-safis\[0\]\.config\.afi-safi-name: not supported/);
 });
@@ -219,11 +219,21 @@ test('keys gobgpd does not know are errors even with allowUnsupported', () => {
   rejects(`${base}[[originate]]\nprefix = "10.0.0.0/8"\nlocal-pref = 1\n`, /^f\.conf:6: originate\[0\]\.local-pref: unknown key$/, 'toml', true);
 });
 
-test('ebgp-multihop is accepted with a warning that the TTL is not applied', () => {
+test('ebgp-multihop is read without a warning: its TTL is applied', () => {
   const c = parseConfig(nb('[neighbors.ebgp-multihop.config]\nenabled = true\nmultihop-ttl = 5\n'), 'toml', 'f.conf');
   assert.deepEqual(c.neighbors[0]!.ebgpMultihop, { isEnabled: true, ttl: 5 });
-  assert.equal(c.warnings.length, 1);
-  assert.match(c.warnings[0]!, /^f\.conf:8: neighbors\[0\]\.ebgp-multihop\.config: .*TTL \(5\) is not applied/);
+  assert.deepEqual(c.warnings, []);
+});
+
+test('auth-password and ttl-security are read for neighbors and inherited from peer groups', () => {
+  const c = parseConfig(nb('auth-password = "s3cret"\n[neighbors.ttl-security.config]\nenabled = true\nttl-min = 254\n'), 'toml', 'f.conf');
+  assert.equal(c.neighbors[0]!.authPassword, 's3cret');
+  assert.deepEqual(c.neighbors[0]!.ttlSecurity, { isEnabled: true, ttlMin: 254 });
+  const g = parseConfig(`${base}[[peer-groups]]\n[peer-groups.config]\npeer-group-name = "g"\nauth-password = "grp"\n[peer-groups.ttl-security.config]\nenabled = true\n[[neighbors]]\n[neighbors.config]\nneighbor-address = "10.0.0.2"\npeer-group = "g"\npeer-as = 65002\n`, 'toml', 'f.conf');
+  assert.equal(g.neighbors[0]!.authPassword, 'grp');
+  assert.deepEqual(g.neighbors[0]!.ttlSecurity, { isEnabled: true, ttlMin: 255 });
+  rejects(nb(`auth-password = "${'x'.repeat(81)}"\n`), /^f\.conf:8: neighbors\[0\]\.config\.auth-password: expected a password of at most 80 bytes/);
+  rejects(nb('[neighbors.ttl-security.config]\nenabled = true\nttl-min = 0\n'), /^f\.conf:10: neighbors\[0\]\.ttl-security\.config\.ttl-min: expected an integer from 1 to 255, got 0$/);
 });
 
 test('idle-hold-time-after-reset sets the base of the idle hold back-off; 0 is refused', () => {

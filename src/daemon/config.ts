@@ -14,7 +14,11 @@ import { familyKey, familyName, type FamilyKey } from '../wire/context.js';
 import { Origin, WellKnownCommunity } from '../wire/attributes/types.js';
 import { childPath, locateToml, locateYaml, parseYamlWithLines, type KeyLocator } from './config-locate.js';
 import { readZebra, type ZebraConfig } from './zebra-config.js';
+import { readMrtDump, type MrtDumpConfig } from './mrt-dump-config.js';
 import { readDaemonPolicy, type DaemonPolicy } from './policy-config.js';
+import { readAuthPassword, readTtlSecurity, type TtlSecurityConfig } from './tcp-security-config.js';
+import { buildGracefulRestart, readAfiSafiOptions, readGracefulRestart, readRouteReflector, readRouteServer, type AfiSafiOptions, type GracefulRestartConfig, type GracefulRestartSettings, type PrefixLimitConfig, type RouteReflectorClientConfig } from './neighbor-options-config.js';
+import { buildBfd, readBfd, type BfdConfig, type BfdSettings } from './bfd-config.js';
 
 export type ConfigType = 'toml' | 'yaml';
 
@@ -52,10 +56,24 @@ export interface NeighborConfig {
   readonly idleHoldTimeAfterResetSec?: number;
   /** Families offered, in configuration order. */
   readonly families: readonly FamilyKey[];
-  /** ebgp-multihop: accepted; the TTL cannot be set from Node yet (a warning says so). */
+  /** ebgp-multihop: when enabled, packets leave with its TTL (255 when not written). */
   readonly ebgpMultihop?: { readonly isEnabled: boolean; readonly ttl?: number };
+  /** config.auth-password: the TCP MD5 key (RFC 2385); unsigned when absent. */
+  readonly authPassword?: string;
+  /** ttl-security (GTSM, RFC 5082): send with TTL 255, drop what arrives below ttlMin. */
+  readonly ttlSecurity?: TtlSecurityConfig;
   /** The peer group it inherits unset keys from (`config.peer-group`). */
   readonly peerGroup?: string;
+  /** graceful-restart.config with enabled = true (neighbor-options-config.ts). */
+  readonly gracefulRestart?: GracefulRestartConfig;
+  /** afi-safis prefix-limit.config, per family. */
+  readonly prefixLimits?: readonly PrefixLimitConfig[];
+  /** route-reflector.config with route-reflector-client = true (RFC 4456). */
+  readonly routeReflectorClient?: RouteReflectorClientConfig;
+  /** route-server.config route-server-client = true (RFC 7947). */
+  readonly isRouteServerClient?: boolean;
+  /** bfd.config with enabled = true (bfd-config.ts; a tsbgpd extension). */
+  readonly bfd?: BfdConfig;
 }
 
 /**
@@ -76,6 +94,16 @@ export interface PeerSettings {
   /** afi-safis as a whole: a neighbor's list replaces its group's. */
   readonly families?: readonly FamilyKey[];
   readonly ebgpMultihop?: { readonly isEnabled: boolean; readonly ttl?: number };
+  readonly authPassword?: string;
+  readonly ttlSecurity?: TtlSecurityConfig;
+  readonly gracefulRestart?: GracefulRestartSettings;
+  /** What afi-safis says per family beyond its name; goes with `families`. */
+  readonly afiSafiOptions?: AfiSafiOptions;
+  /** false: written, not a client. */
+  readonly routeReflectorClient?: RouteReflectorClientConfig | false;
+  readonly isRouteServerClient?: boolean;
+  /** Merged key by key with the group's (buildNeighbor), unlike the others. */
+  readonly bfd?: BfdSettings;
 }
 
 /** One `[[peer-groups]]` entry: a name and the neighbor keys it sets. */
@@ -130,6 +158,8 @@ export interface DaemonConfig {
   readonly zebra?: ZebraConfig;
   /** Defined sets, policies and every apply-policy (policy-config.ts); none when absent. */
   readonly policy?: DaemonPolicy;
+  /** `[[mrt-dump]]` entries (mrt-dump-config.ts); none when absent. */
+  readonly mrtDump?: readonly MrtDumpConfig[];
 }
 
 export interface ParseOptions {
@@ -161,8 +191,8 @@ interface KeySet {
 
 const keySets = {
   top: {
-    supported: ['global', 'neighbors', 'peer-groups', 'dynamic-neighbors', 'originate', 'zebra', 'defined-sets', 'policy-definitions'],
-    known: ['rpki-servers', 'bmp-servers', 'vrfs', 'mrt-dump', 'collector'],
+    supported: ['global', 'neighbors', 'peer-groups', 'dynamic-neighbors', 'originate', 'zebra', 'defined-sets', 'policy-definitions', 'mrt-dump'],
+    known: ['rpki-servers', 'bmp-servers', 'vrfs', 'collector'],
   },
   global: {
     supported: ['config', 'use-multiple-paths', 'apply-policy'],
@@ -174,16 +204,16 @@ const keySets = {
   ibgpMultipathConfig: { supported: ['maximum-paths'], known: [] },
   globalConfig: { supported: ['as', 'router-id', 'port', 'local-address-list'], known: [] },
   neighbor: {
-    supported: ['config', 'transport', 'timers', 'afi-safis', 'ebgp-multihop', 'apply-policy'],
-    known: ['state', 'error-handling', 'logging-options', 'route-reflector', 'as-path-options', 'add-paths', 'graceful-restart', 'use-multiple-paths', 'route-server', 'ttl-security'],
+    supported: ['config', 'transport', 'timers', 'afi-safis', 'ebgp-multihop', 'apply-policy', 'graceful-restart', 'ttl-security', 'bfd', 'route-reflector', 'route-server'],
+    known: ['state', 'error-handling', 'logging-options', 'as-path-options', 'add-paths', 'use-multiple-paths'],
   },
   neighborConfig: {
-    supported: ['neighbor-address', 'peer-as', 'local-as', 'description', 'peer-group'],
-    known: ['peer-type', 'auth-password', 'remove-private-as', 'route-flap-damping', 'send-community', 'neighbor-interface', 'vrf', 'admin-down'],
+    supported: ['neighbor-address', 'peer-as', 'local-as', 'description', 'peer-group', 'auth-password'],
+    known: ['peer-type', 'remove-private-as', 'route-flap-damping', 'send-community', 'neighbor-interface', 'vrf', 'admin-down'],
   },
   peerGroupConfig: {
-    supported: ['peer-group-name', 'peer-as', 'local-as', 'description'],
-    known: ['peer-type', 'auth-password', 'remove-private-as', 'route-flap-damping', 'send-community'],
+    supported: ['peer-group-name', 'peer-as', 'local-as', 'description', 'auth-password'],
+    known: ['peer-type', 'remove-private-as', 'route-flap-damping', 'send-community'],
   },
   dynamicNeighborConfig: { supported: ['prefix', 'peer-group'], known: [] },
   withConfig: { supported: ['config'], known: ['state'] },
@@ -191,11 +221,11 @@ const keySets = {
   transportConfig: { supported: ['local-address', 'passive-mode', 'remote-port'], known: ['tcp-mss', 'mtu-discovery', 'ttl', 'bind-interface', 'local-port'] },
   multihopConfig: { supported: ['enabled', 'multihop-ttl'], known: [] },
   afiSafi: {
-    supported: ['config'],
+    supported: ['config', 'mp-graceful-restart', 'prefix-limit'],
     known: [
-      'state', 'mp-graceful-restart', 'apply-policy', 'ipv4-unicast', 'ipv6-unicast', 'ipv4-labelled-unicast', 'ipv6-labelled-unicast',
+      'state', 'apply-policy', 'ipv4-unicast', 'ipv6-unicast', 'ipv4-labelled-unicast', 'ipv6-labelled-unicast',
       'l3vpn-ipv4-unicast', 'l3vpn-ipv6-unicast', 'l3vpn-ipv4-multicast', 'l3vpn-ipv6-multicast', 'l2vpn-vpls', 'l2vpn-evpn',
-      'route-target-membership', 'use-multiple-paths', 'prefix-limit', 'long-lived-graceful-restart', 'add-paths', 'route-selection-options',
+      'route-target-membership', 'use-multiple-paths', 'long-lived-graceful-restart', 'add-paths', 'route-selection-options',
     ],
   },
   afiSafiConfig: { supported: ['afi-safi-name', 'enabled'], known: [] },
@@ -432,6 +462,7 @@ function readPeerSettings(c: Checker, tbl: Table, path: string, cfg: Table, cfgP
   if (cfg['peer-as'] !== undefined) set('peerAs', c.asn(cfg['peer-as'], cfgKey('peer-as')), cfgKey('peer-as'));
   if (cfg['local-as'] !== undefined) set('localAs', c.asn(cfg['local-as'], cfgKey('local-as')), cfgKey('local-as'));
   if (cfg['description'] !== undefined) set('description', c.string(cfg['description'], cfgKey('description')), cfgKey('description'));
+  if (cfg['auth-password'] !== undefined) set('authPassword', readAuthPassword(c, cfg['auth-password'], cfgKey('auth-password')), cfgKey('auth-password'));
 
   const transport = c.optionalTable(tbl, 'transport', path, keySets.withConfig);
   const tPath = childPath(path, 'transport.config');
@@ -465,6 +496,16 @@ function readPeerSettings(c: Checker, tbl: Table, path: string, cfg: Table, cfgP
 
   const families = readFamilies(c, tbl, path);
   if (families !== undefined) set('families', families, childPath(path, 'afi-safis'));
+  const afiSafiOptions = readAfiSafiOptions(c, tbl, path);
+  if (afiSafiOptions !== undefined) set('afiSafiOptions', afiSafiOptions, childPath(path, 'afi-safis'));
+  const gr = readGracefulRestart(c, tbl, path);
+  if (gr !== undefined) set('gracefulRestart', gr.value, gr.path);
+  const rr = readRouteReflector(c, tbl, path);
+  if (rr !== undefined) set('routeReflectorClient', rr.value, rr.path);
+  const rs = readRouteServer(c, tbl, path);
+  if (rs !== undefined) set('isRouteServerClient', rs.value, rs.path);
+  const bfd = readBfd(c, tbl, path);
+  if (bfd !== undefined) set('bfd', bfd.value, bfd.path);
 
   const mh = c.optionalTable(tbl, 'ebgp-multihop', path, keySets.withConfig);
   const mhPath = childPath(path, 'ebgp-multihop.config');
@@ -473,11 +514,9 @@ function readPeerSettings(c: Checker, tbl: Table, path: string, cfg: Table, cfgP
     const isEnabled = mhc['enabled'] === undefined ? false : c.bool(mhc['enabled'], childPath(mhPath, 'enabled'));
     const ttl = mhc['multihop-ttl'] === undefined ? undefined : c.integer(mhc['multihop-ttl'], childPath(mhPath, 'multihop-ttl'), 1, 255);
     set('ebgpMultihop', ttl === undefined ? { isEnabled } : { isEnabled, ttl }, mhPath);
-    if (isEnabled) {
-      // Sessions are plain TCP and work over any path; what is missing is the IP TTL itself.
-      c.warn(mhPath, `ebgp-multihop accepted, but the TTL${ttl === undefined ? '' : ` (${ttl})`} is not applied: Node cannot set a socket's TTL yet, packets leave with the system default`);
-    }
   }
+  const ts = readTtlSecurity(c, tbl, path);
+  if (ts !== undefined) set('ttlSecurity', ts.value, ts.path);
   return { values, paths };
 }
 
@@ -512,7 +551,29 @@ function buildNeighbor(address: string, own: PeerSettings, group: PeerGroupConfi
     ...(s.idleHoldTimeAfterResetSec === undefined ? {} : { idleHoldTimeAfterResetSec: s.idleHoldTimeAfterResetSec }),
     families,
     ...(s.ebgpMultihop === undefined ? {} : { ebgpMultihop: s.ebgpMultihop }),
+    ...(s.authPassword === undefined ? {} : { authPassword: s.authPassword }),
+    ...(s.ttlSecurity === undefined ? {} : { ttlSecurity: s.ttlSecurity }),
     ...(group === undefined ? {} : { peerGroup: group.name }),
+    ...withNeighborOptions(s, holdTimeSec),
+    ...withBfd(group?.settings.bfd, own.bfd),
+  };
+}
+
+/** The bfd field of a neighbor: its keys over its group's, when enabled. */
+function withBfd(group: BfdSettings | undefined, own: BfdSettings | undefined): Pick<NeighborConfig, 'bfd'> {
+  const bfd = buildBfd(group, own);
+  return bfd === undefined ? {} : { bfd };
+}
+
+/** The graceful restart and prefix-limit fields of a merged neighbor, when set. */
+function withNeighborOptions(s: PeerSettings, holdTimeSec: number): Pick<NeighborConfig, 'gracefulRestart' | 'prefixLimits' | 'routeReflectorClient' | 'isRouteServerClient'> {
+  const gracefulRestart = buildGracefulRestart(s.gracefulRestart, s.afiSafiOptions, holdTimeSec);
+  const prefixLimits = s.afiSafiOptions?.prefixLimits ?? [];
+  return {
+    ...(gracefulRestart === undefined ? {} : { gracefulRestart }),
+    ...(prefixLimits.length === 0 ? {} : { prefixLimits }),
+    ...(s.routeReflectorClient === undefined || s.routeReflectorClient === false ? {} : { routeReflectorClient: s.routeReflectorClient }),
+    ...(s.isRouteServerClient === true ? { isRouteServerClient: true } : {}),
   };
 }
 
@@ -745,7 +806,15 @@ function parseText(text: string, type: ConfigType, fileName: string): { data: un
     const pos = counter.linePos(problem.pos[0]);
     throw new ConfigError(`${fileName}:${pos.line}:${pos.col}: invalid YAML: ${problem.message.split('\n')[0]}`, { cause: problem });
   }
-  return { data: doc.toJS({ maxAliasCount: 100 }) ?? {}, locator: locateYaml(doc, counter) };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // The yaml package reports an alias before its anchor, or too many aliases, as a ReferenceError.
+    if (!(err instanceof ReferenceError)) throw err;
+    throw new ConfigError(`${fileName}: invalid YAML: ${err.message}`, { cause: err });
+  }
+  return { data: data ?? {}, locator: locateYaml(doc, counter) };
 }
 
 /** Parses and checks configuration text; `fileName` is used in messages only. */
@@ -806,9 +875,10 @@ export function parseConfig(text: string, type: ConfigType, fileName: string, op
   }
   const zebra = readZebra(c, top['zebra']);
   const policy = readDaemonPolicy(c, top);
+  const mrtDump = readMrtDump(c, top['mrt-dump']);
   c.finish();
   const peerGroups = [...groups.values()].map((g) => g.group);
-  return deepFreeze({ fileName, global, neighbors, peerGroups, dynamicNeighbors, useMultiplePaths, originate, zebra, policy, warnings: c.warnings });
+  return deepFreeze({ fileName, global, neighbors, peerGroups, dynamicNeighbors, useMultiplePaths, originate, zebra, policy, ...(mrtDump.length === 0 ? {} : { mrtDump }), warnings: c.warnings });
 }
 
 /** Reads and checks a configuration file; the type comes from `type`, else the extension. */

@@ -11,17 +11,25 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { systemClock, type Clock, type Random } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { formatAddress, parseAddress, type Prefix } from '../lib/address.js';
-import { CeaseSubcode } from '../wire/errors.js';
-import { familyName, type FamilyKey } from '../wire/context.js';
+import { CeaseSubcode, ErrorAction } from '../wire/errors.js';
+import { familyKey, familyName, type FamilyKey } from '../wire/context.js';
 import { Session, type SessionConfig, type SessionState } from '../session/session.js';
-import type { UpdateSink } from '../rib/sink.js';
+import type { PeerInfo, UpdateSink } from '../rib/sink.js';
 import { Rib } from '../rib/rib.js';
 import { listen, type Listener } from '../session/listener.js';
 import { tcpConnector, type Connector, type Transport } from '../session/transport.js';
 import { defaultLocalAddressList, dynamicNeighborConfig, type DaemonConfig, type GlobalConfig, type MultipathConfig, type NeighborConfig, type OriginateRoute } from './config.js';
 import { RouteLogSink } from './route-log.js';
 import { PolicyWiring } from './policy-wiring.js';
+import type { DaemonPolicy } from './policy-config.js';
 import { logRibChanges, TeeSink } from './rib-log.js';
+import { MrtDumper } from './mrt-dump.js';
+import { GracefulRestartHelper } from './graceful-restart.js';
+import { changesFor, isReflectionLoop, learnedRoutes, type PropagationTarget, type Reflection } from './propagate.js';
+import type { UpdateMessage } from '../wire/update.js';
+import type { RibChange } from '../rib/rib.js';
+import { maxPrefixesData, PrefixLimitGuard, type PrefixLimitExceeded } from './prefix-limit.js';
+import { TcpSecurityWiring } from './tcp-security.js';
 import { announceUpdates, endOfRibUpdates, ipv4Unicast, localRibAttributes, mergeLocalRoutes, routesForPeer, unmapAddress, UpdateSender, withdrawUpdates, type LocalRoute, type PeerRoute } from './originate.js';
 
 export interface DaemonOptions {
@@ -171,6 +179,8 @@ export class Daemon {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly connect: Connector;
+  /** MD5 keys and TTL options of sessions, listeners and accepted connections. */
+  private readonly tcpSecurity: TcpSecurityWiring;
   private readonly hostname: string;
   private readonly shutdownMessage: string;
   private readonly shutdownTimeoutMs: number;
@@ -197,6 +207,12 @@ export class Daemon {
   private readonly apiRoutes = new Map<string, LocalRoute>();
   /** The originate list in force: the configuration's and the API's. */
   private local: readonly LocalRoute[] = [];
+  /** Keeps restarting peers' routes stale (RFC 4724 4.2). */
+  readonly gracefulRestart: GracefulRestartHelper;
+  /** Max-prefix limits, checked before the RIB stores an UPDATE. */
+  private readonly prefixLimits: PrefixLimitGuard;
+  /** `[[mrt-dump]]`: table dumps of the Loc-RIB and update dumps (mrt-dump.ts); started by start(). */
+  private readonly mrtDump: MrtDumper | undefined;
 
   constructor(config: DaemonConfig, options: DaemonOptions) {
     this.config = config;
@@ -204,6 +220,7 @@ export class Daemon {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.connect = options.connect ?? tcpConnector;
+    this.tcpSecurity = new TcpSecurityWiring(options.logger);
     this.hostname = options.hostname ?? osHostname();
     this.shutdownMessage = options.shutdownMessage ?? defaultShutdownMessage;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs;
@@ -212,13 +229,17 @@ export class Daemon {
     this.policy = new PolicyWiring(() => this.config, (address) => this.policyPeer(address), this.logger);
     this.rib = new Rib({ clock: this.clock, routerId: config.global.routerId, localAs: config.global.as, importPolicy: this.policy.importPolicyOf, ...(multipath === undefined ? {} : { multipath }) });
     logRibChanges(this.rib, this.logger);
+    this.rib.subscribe((changes) => this.propagate(changes));
     const tap: UpdateSink = {
       onEstablished: (info) => this.tap?.onEstablished(info),
       onUpdate: (info, update) => this.tap?.onUpdate(info, update),
       onEndOfRib: (info, family) => this.tap?.onEndOfRib(info, family),
       onPeerDown: (info, reason) => this.tap?.onPeerDown(info, reason),
     };
-    this.routes = new TeeSink(this.sink, tap, this.rib);
+    this.mrtDump = config.mrtDump === undefined ? undefined : new MrtDumper(config.mrtDump, { rib: this.rib, clock: this.clock, logger: this.logger, localAs: config.global.as, routerId: config.global.routerId });
+    this.routes = this.mrtDump === undefined ? new TeeSink(this.sink, tap, this.rib) : new TeeSink(this.sink, tap, this.mrtDump, this.rib);
+    this.gracefulRestart = new GracefulRestartHelper({ clock: this.clock, logger: this.logger, rib: this.rib, drop: (info, reason) => this.routes.onPeerDown(info, reason) });
+    this.prefixLimits = new PrefixLimitGuard({ clock: this.clock, logger: this.logger, rib: this.rib });
   }
 
   /** Sets the sink that sees every session's routes just before the RIB (so it can still read what a withdrawal removes). */
@@ -278,6 +299,7 @@ export class Daemon {
     const peer = this.peers.get(address) ?? this.dynamicPeers.get(address);
     if (peer === undefined) return false;
     peer.isAdminDown = false;
+    this.prefixLimits.release(address);
     if (this.stopping === undefined) peer.session.start();
     return true;
   }
@@ -293,10 +315,33 @@ export class Daemon {
     return true;
   }
 
+  /**
+   * Soft reset in: asks the peer for its routes again with ROUTE-REFRESH (RFC 2918) per
+   * family (or `family` only) when it offered Route Refresh, else runs import policy
+   * again over its Adj-RIB-In as received. Undefined when there is no such neighbor;
+   * 'down' when its session is not Established.
+   */
+  softResetIn(address: string, family?: FamilyKey): 'route-refresh' | 'reapplied' | 'down' | undefined {
+    const peer = this.peers.get(address) ?? this.dynamicPeers.get(address);
+    if (peer === undefined) return undefined;
+    const info = peer.session.peerInfo;
+    if (peer.session.state !== 'Established' || info === undefined) return 'down';
+    if (peer.session.negotiated?.isRouteRefresh === true) {
+      const families = family !== undefined ? [family] : info.families.size > 0 ? [...info.families] : [ipv4Unicast];
+      for (const f of families) peer.session.sendRouteRefresh(f >> 8, f & 0xff);
+      this.logger.info('soft reset in', { peer: address, how: 'route-refresh', families: families.map(familyName).join(',') });
+      return 'route-refresh';
+    }
+    const changed = this.rib.reapplyImport(address);
+    this.logger.info('soft reset in', { peer: address, how: 'import policy re-run', changed });
+    return 'reapplied';
+  }
+
   /** Adds a configured neighbor at runtime (kept across reloads); false if the address has one. */
   addNeighbor(n: NeighborConfig, isAdminDown = false): boolean {
     if (this.peers.has(n.address)) return false;
     this.apiNeighbors.set(n.address, n);
+    this.syncTcpKeys();
     const dynamic = this.dynamicPeers.get(n.address);
     if (dynamic !== undefined) this.dropDynamic(dynamic, 'now a configured neighbor', CeaseSubcode.otherConfigurationChange);
     const peer = this.addPeer(n);
@@ -311,8 +356,22 @@ export class Daemon {
     if (peer === undefined) return false;
     this.apiNeighbors.delete(address);
     this.peers.delete(address);
+    this.syncTcpKeys();
+    this.prefixLimits.release(address);
+    this.gracefulRestart.forget(address, 'neighbor removed');
     void peer.session.stop('', CeaseSubcode.peerDeconfigured);
     return true;
+  }
+
+  /**
+   * Puts a routing policy in force at once (the API's changes): exports brought in line
+   * on every established session, import policies run again where they changed. A
+   * reload replaces it with the file's.
+   */
+  setPolicy(policy: DaemonPolicy): void {
+    this.config = Object.freeze({ ...this.config, policy });
+    for (const peer of this.allPeers()) if (peer.session.state === 'Established') this.syncRoutes(peer);
+    this.policy.reapplyImports(this.rib);
   }
 
   /** The configuration in force (global settings stay those of the start). */
@@ -340,7 +399,11 @@ export class Daemon {
    * running, if a configured address cannot be bound.
    */
   async start(): Promise<void> {
+    this.tcpSecurity.check(this.config);
     await this.openListeners();
+    this.mrtDump?.start();
+    for (const l of this.listeners) this.tcpSecurity.addListener(l);
+    this.syncTcpKeys();
     this.setLocalRoutes(mergeLocalRoutes(this.config.originate, this.apiRoutes));
     for (const n of this.config.neighbors) this.addPeer(n).session.start();
     const g = this.config.global;
@@ -361,6 +424,8 @@ export class Daemon {
    */
   stop(communication: string = this.shutdownMessage): Promise<void> {
     if (this.stopping !== undefined) return this.stopping;
+    this.prefixLimits.close();
+    this.gracefulRestart.close('shutting down');
     const work = Promise.all([
       ...[...this.peers.values(), ...this.dynamicPeers.values()].map((p) => p.session.stop(communication, CeaseSubcode.administrativeShutdown)),
       ...this.listeners.map((l) => l.close().catch(() => undefined)),
@@ -373,7 +438,9 @@ export class Daemon {
         resolve();
       });
     });
-    this.stopping = Promise.race([work, timeout]).finally(cancel);
+    this.stopping = Promise.race([work, timeout])
+      .finally(cancel)
+      .then(() => this.mrtDump?.close());
     return this.stopping;
   }
 
@@ -402,6 +469,7 @@ export class Daemon {
     // Neighbors added through the API stay, unless the file now configures the address.
     for (const n of effective.neighbors) this.apiNeighbors.delete(n.address);
     const neighbors = [...effective.neighbors, ...this.apiNeighbors.values()];
+    this.tcpSecurity.sync(effective, neighbors);
     const wanted = new Map(neighbors.map((n) => [n.address, n]));
     for (const [address, peer] of [...this.peers]) {
       const n = wanted.get(address);
@@ -489,26 +557,34 @@ export class Daemon {
 
   /** A session for a configured neighbor, or (with `range`) for a dynamic one. */
   private addPeer(n: NeighborConfig, range?: string): Peer {
-    const connect: Connector = this.connect;
+    const connect: Connector = this.tcpSecurity.connectorFor(n, this.connect);
     // The session tells its sink of Established once the peer's details are set: the
     // moment to announce. Routes received go on to the route log and the RIB.
     const routes = this.routes;
     const sink: UpdateSink = {
       onEstablished: (info) => {
         routes.onEstablished(info);
+        const negotiated = session.negotiated;
+        if (negotiated !== undefined) this.gracefulRestart.onEstablished(info, negotiated, peer.config.gracefulRestart);
         this.syncRoutes(peer);
       },
       onUpdate: (info, update) => {
         peer.stats.updatesReceived++;
-        routes.onUpdate(info, update);
+        const exceeded = this.prefixLimits.check(info, peer.config.prefixLimits, update);
+        if (exceeded !== undefined) this.stopOverLimit(peer, exceeded);
+        else routes.onUpdate(info, this.withoutReflectionLoop(info, update));
       },
-      onEndOfRib: (info, family) => routes.onEndOfRib(info, family),
+      onEndOfRib: (info, family) => {
+        routes.onEndOfRib(info, family);
+        this.gracefulRestart.onEndOfRib(info, family);
+      },
       onPeerDown: (info, reason) => {
         peer.sender.clear();
         peer.sent.clear();
         peer.stats.advertised.clear();
         peer.sentEndOfRib = false;
-        routes.onPeerDown(info, reason);
+        this.prefixLimits.onPeerDown(info.address);
+        if (!this.gracefulRestart.onPeerDown(info, session.lastDownEvent, reason)) routes.onPeerDown(info, reason);
       },
     };
     const session = new Session(this.sessionConfig(n), { clock: this.clock, random: this.random, logger: this.logger, sink, connect });
@@ -519,6 +595,7 @@ export class Daemon {
       },
       onDrain: (fn: () => void): void => session.onDrain(fn),
     };
+    session.onRouteRefresh((msg) => this.onRouteRefresh(peer, familyKey(msg.afi, msg.safi)));
     const stats: PeerStats = { flops: 0, updatesReceived: 0, updatesSent: 0, advertised: new Map() };
     const peer: Peer = { config: n, session, sender: new UpdateSender(channel), sent: new Map(), sentEndOfRib: false, ...(range === undefined ? {} : { range }), stats, isAdminDown: false };
     session.onState((state, previous, reason) => {
@@ -542,6 +619,38 @@ export class Daemon {
       });
     }
     return peer;
+  }
+
+  /**
+   * ROUTE-REFRESH received: everything we announce in the family goes out again (RFC
+   * 2918 4); a family not negotiated is ignored, as RFC 2918 4 says.
+   */
+  private onRouteRefresh(peer: Peer, family: FamilyKey): void {
+    const info = peer.session.peerInfo;
+    if (info === undefined) return;
+    const families = info.families.size > 0 ? info.families : new Set([ipv4Unicast]);
+    if (!families.has(family)) {
+      this.logger.warn('route refresh ignored', { peer: info.address, family: familyName(family), reason: 'family not negotiated' });
+      return;
+    }
+    for (const [text, r] of peer.sent) if (r.family === family) peer.sent.delete(text);
+    this.logger.info('route refresh received', { peer: info.address, family: familyName(family) });
+    this.syncRoutes(peer);
+  }
+
+  /**
+   * The peer sent more routes than a limit allows (nothing of that UPDATE stored): Cease
+   * / Maximum Number of Prefixes Reached with AFI, SAFI and the limit (RFC 4486 4), and
+   * no restart before the limit's restart timer (0: until started by an operator).
+   */
+  private stopOverLimit(peer: Peer, exceeded: PrefixLimitExceeded): void {
+    const address = peer.config.address;
+    this.prefixLimits.holdDown(address, exceeded, () => {
+      const current = this.peers.get(address);
+      if (current !== undefined && !current.isAdminDown && this.stopping === undefined) current.session.start();
+    });
+    const { family, maxPrefixes } = exceeded.limit;
+    void peer.session.stop(`maximum prefixes reached (${familyName(family)}: ${maxPrefixes})`, CeaseSubcode.maxPrefixes, maxPrefixesData(family, maxPrefixes));
   }
 
   /**
@@ -570,6 +679,8 @@ export class Daemon {
       isPassive: n.isPassive,
       families: n.families,
       hostname: this.hostname,
+      isRouteRefresh: true,
+      ...(n.gracefulRestart === undefined ? {} : { gracefulRestart: { restartTimeSec: n.gracefulRestart.restartTimeSec, families: n.gracefulRestart.isHelperOnly ? [] : (n.gracefulRestart.families ?? n.families) } }),
       ...(n.idleHoldTimeAfterResetSec === undefined ? {} : { idleHoldSec: n.idleHoldTimeAfterResetSec }),
     };
   }
@@ -598,7 +709,9 @@ export class Daemon {
     const ctx = negotiated.tx;
     const families = info.families.size > 0 ? info.families : new Set([ipv4Unicast]);
     const target = { families, isEbgp: info.isEbgp, localAs: peer.config.localAs, localAddress: this.localAddressOf(peer), ctx };
-    const { routes, skipped } = this.policy.exportRoutes(info.address, routesForPeer(this.local, target), info.isEbgp);
+    const own = routesForPeer(this.local, target);
+    const learned = learnedRoutes(this.rib, this.propagationTarget(peer, info, families), new Set(this.local.map((r) => r.prefixText)), this.reflection());
+    const { routes, skipped } = this.policy.exportRoutes(info.address, { routes: [...own.routes, ...learned], skipped: own.skipped }, info.isEbgp);
     for (const s of skipped) this.logger.warn('route not announced', { peer: info.address, prefix: s.prefixText, family: familyName(s.family), reason: s.reason });
 
     const desired = new Map<string, PeerRoute>(routes.map((r) => [r.prefixText, r]));
@@ -622,6 +735,85 @@ export class Daemon {
     peer.sender.send(updates);
   }
 
+  /** What the propagation of learned routes needs to know of a peer. */
+  private propagationTarget(peer: Peer, info: PeerInfo, families: ReadonlySet<FamilyKey>): PropagationTarget {
+    const c = peer.config;
+    return {
+      address: info.address,
+      peerAs: info.peerAs,
+      isEbgp: info.isEbgp,
+      localAs: c.localAs,
+      localAddress: this.localAddressOf(peer),
+      families,
+      ...(c.routeReflectorClient === undefined ? {} : { isRouteReflectorClient: true }),
+      ...(c.isRouteServerClient === true ? { isRouteServerClient: true } : {}),
+    };
+  }
+
+  /** The route reflector clients' CLUSTER_IDs (RFC 4456 7); undefined when there is no client. */
+  private reflection(): Reflection | undefined {
+    const clients = new Map<string, Uint8Array>();
+    const routerId = parseAddress(this.config.global.routerId);
+    for (const p of this.allPeers()) {
+      const rr = p.config.routeReflectorClient;
+      if (rr !== undefined) clients.set(p.config.address, rr.clusterId === undefined ? routerId : parseAddress(rr.clusterId));
+    }
+    return clients.size === 0 ? undefined : { clusterIdOf: (address) => clients.get(address), clusterId: routerId };
+  }
+
+  /** RFC 4456 8: an internal peer's route carrying our ORIGINATOR_ID or CLUSTER_ID came round: withdrawn, not stored. */
+  private withoutReflectionLoop(info: PeerInfo, update: UpdateMessage): UpdateMessage {
+    const a = update.attributes;
+    if (info.isEbgp || (a.originatorId === undefined && a.clusterList === undefined) || update.action === ErrorAction.treatAsWithdraw) return update;
+    const routerId = parseAddress(this.config.global.routerId);
+    const clusterIds = [routerId, ...this.allPeers().flatMap((p) => (p.config.routeReflectorClient?.clusterId === undefined ? [] : [parseAddress(p.config.routeReflectorClient.clusterId)]))];
+    if (!isReflectionLoop(a, routerId, clusterIds)) return update;
+    this.logger.debug('reflected route loop', { peer: info.address });
+    return { ...update, action: ErrorAction.treatAsWithdraw };
+  }
+
+  /**
+   * A batch of Loc-RIB changes to every peer past its initial table (RFC 4271 9.2): new
+   * best routes announced, lost ones withdrawn, export policy applied, through each
+   * peer's sender (its back-pressure). Our own prefixes are syncRoutes' business.
+   */
+  private propagate(changes: readonly RibChange[]): void {
+    let own: Set<string> | undefined;
+    const reflection = this.reflection();
+    for (const peer of this.allPeers()) {
+      const info = peer.session.peerInfo;
+      const negotiated = peer.session.negotiated;
+      if (!peer.sentEndOfRib || info === undefined || negotiated === undefined) continue;
+      own ??= new Set(this.local.map((r) => r.prefixText));
+      const families = info.families.size > 0 ? info.families : new Set([ipv4Unicast]);
+      const { announce, withdraw } = changesFor(changes, this.propagationTarget(peer, info, families), peer.sent, own, reflection);
+      if (announce.length === 0 && withdraw.length === 0) continue;
+      const exported = this.policy.exportRoutes(info.address, { routes: announce }, info.isEbgp).routes;
+      const kept = new Set(exported.map((r) => r.prefixText));
+      // What export policy now rejects leaves the peer too.
+      for (const r of announce) if (!kept.has(r.prefixText) && peer.sent.has(r.prefixText)) withdraw.push(r.prefixText);
+      const gone: Prefix[] = [];
+      const count = (family: FamilyKey, by: number): void => {
+        peer.stats.advertised.set(family, (peer.stats.advertised.get(family) ?? 0) + by);
+      };
+      for (const text of withdraw) {
+        const sent = peer.sent.get(text);
+        if (sent === undefined) continue;
+        gone.push(sent.prefix);
+        peer.sent.delete(text);
+        count(sent.family, -1);
+      }
+      const changed = exported.filter((r) => peer.sent.get(r.prefixText)?.signature !== r.signature);
+      for (const r of changed) {
+        if (!peer.sent.has(r.prefixText)) count(r.family, 1);
+        peer.sent.set(r.prefixText, r);
+      }
+      if (gone.length === 0 && changed.length === 0) continue;
+      if (this.logger.isDebug) this.logger.debug('routes propagated', { peer: info.address, announced: changed.length, withdrawn: gone.length });
+      peer.sender.send([...withdrawUpdates(gone, negotiated.tx), ...announceUpdates(changed, negotiated.tx)]);
+    }
+  }
+
   /** Puts a new originate list in force: into the RIB, and to every established peer. */
   private setLocalRoutes(next: readonly LocalRoute[]): void {
     this.updateLocalRib(next);
@@ -641,6 +833,11 @@ export class Daemon {
       if (old === undefined || !isSame(old, r)) this.rib.originate(r.prefix, localRibAttributes(r));
     }
     this.local = next;
+  }
+
+  /** The listeners' MD5 keys for the neighbors in force (configured and added through the API). */
+  private syncTcpKeys(): void {
+    this.tcpSecurity.sync(this.config, [...this.config.neighbors, ...this.apiNeighbors.values()]);
   }
 
   private allPeers(): Peer[] {
@@ -690,13 +887,16 @@ export class Daemon {
     };
     if (remote === undefined) return refuse('not a configured neighbor');
     if (this.stopping !== undefined) return refuse('shutting down');
+    if (this.prefixLimits.isHeld(remote)) return refuse('held down after exceeding a prefix limit');
     const peer = this.peers.get(remote) ?? this.dynamicPeers.get(remote);
     if (peer !== undefined) {
+      if (!this.tcpSecurity.applyAccepted(t, peer.config)) return refuse('tcp options not set');
       peer.session.handleIncoming(t);
       return;
     }
     const d = dynamicNeighborConfig(this.config, remote);
     if (d === undefined) return refuse('not a configured neighbor');
+    if (!this.tcpSecurity.applyAccepted(t, d.neighbor)) return refuse('tcp options not set');
     const created = this.addPeer(d.neighbor, d.range.prefixText);
     this.logger.info('dynamic neighbor accepted', { peer: remote, range: d.range.prefixText, peerGroup: d.range.peerGroup, peerAs: d.neighbor.peerAs });
     created.session.start();

@@ -12,6 +12,8 @@ import { ConfigError, configTypeOf, loadConfig, type ConfigType, type DaemonConf
 import { Daemon, defaultShutdownMessage, defaultShutdownTimeoutMs } from './daemon.js';
 import { DaemonApiBackend } from './api-backend.js';
 import { FibWiring } from './fib-wiring.js';
+import { BfdWiring } from './bfd-wiring.js';
+import { MetricsServer, defaultMetricsHost } from './metrics.js';
 
 export const exitOk = 0;
 export const exitConfig = 1;
@@ -54,6 +56,9 @@ Options:
                               line) of callers that are not on this host
       --api-insecure          allow a non-loopback API address without TLS and token
       --no-api                do not serve the API
+      --metrics-port PORT     serve Prometheus metrics on http://HOST:PORT/metrics,
+                              with /healthz and /readyz (default: off)
+      --metrics-host HOST     the metrics address (default: ${defaultMetricsHost})
   -h, --help                  this text
   -v, --version               the version
 
@@ -84,6 +89,8 @@ export interface DaemonArgs {
   readonly isGracefulRestart?: boolean;
   /** The management API's settings; undefined with --no-api. */
   readonly api?: ApiArgs;
+  /** --metrics-port / --metrics-host; undefined: no metrics. */
+  readonly metrics?: { readonly host: string; readonly port: number };
 }
 
 /** --api-* flags as given (files not read yet). */
@@ -117,6 +124,8 @@ export function parseDaemonArgs(argv: readonly string[]): ParsedArgs {
         'api-token-file': { type: 'string' },
         'api-insecure': { type: 'boolean', default: false },
         'no-api': { type: 'boolean', default: false },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
         'graceful-restart': { type: 'boolean', short: 'r', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -143,10 +152,14 @@ export function parseDaemonArgs(argv: readonly string[]): ParsedArgs {
     throw new UsageError((err as Error).message, { cause: err });
   }
   const api = apiArgs(v);
+  const metricsPort = v['metrics-port'];
+  if (metricsPort === undefined && v['metrics-host'] !== undefined) throw new UsageError('--metrics-host needs --metrics-port');
+  if (metricsPort !== undefined && (!/^\d{1,5}$/.test(metricsPort) || Number(metricsPort) > 65535)) throw new UsageError(`--metrics-port must be a port number (0 to 65535), got "${metricsPort}"`);
   return {
     kind: 'run',
     args: {
       ...(api === undefined ? {} : { api }),
+      ...(metricsPort === undefined ? {} : { metrics: { host: v['metrics-host'] ?? defaultMetricsHost, port: Number(metricsPort) } }),
       configFile,
       configType,
       logLevel,
@@ -254,6 +267,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   logWarnings(logger, config);
   const daemon = new Daemon(config, { logger, shutdownMessage: args.shutdownMessage });
   const fib = new FibWiring(daemon, { logger, isRestart: args.isGracefulRestart === true });
+  const bfd = new BfdWiring(daemon, { logger });
   // The API first: a port in use ends the start before any BGP session is attempted.
   let api: ApiServer | undefined;
   if (args.api !== undefined) {
@@ -269,6 +283,18 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
   }
 
+  let isReady = false;
+  let metrics: MetricsServer | undefined;
+  if (args.metrics !== undefined) {
+    try {
+      metrics = await MetricsServer.start(daemon, { fib: () => fib.fib?.status(), isReady: () => isReady }, { ...args.metrics, logger });
+    } catch (err) {
+      process.stderr.write(`tsbgpd: ${(err as Error).message}\n`);
+      await api?.close();
+      process.exit(exitConfig);
+    }
+  }
+
   // A daemon with nothing to listen on and no neighbors has no open handle; this one
   // keeps the process up until a signal ends it (it measures no time).
   const keepAlive = setInterval(() => {}, 0x7fffffff);
@@ -280,7 +306,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
     isShuttingDown = true;
     logger.info('shutting down', { signal, communication: args.shutdownMessage });
-    void Promise.all([api?.close(), fib.stop(), daemon.stop()]).then(() => {
+    void Promise.all([api?.close(), metrics?.close(), fib.stop(), bfd.stop(), daemon.stop()]).then(() => {
       clearInterval(keepAlive);
       logger.info('tsbgpd stopped');
       process.exit(exitOk);
@@ -305,11 +331,13 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 
   // Before the sessions: our routes in the kernel are adopted before any is learned again.
   await fib.start();
+  bfd.start();
   try {
     await daemon.start();
   } catch (err) {
     process.stderr.write(`tsbgpd: ${(err as Error).message}\n`);
-    await Promise.all([api?.close(), daemon.stop()]);
+    await Promise.all([api?.close(), metrics?.close(), daemon.stop()]);
     process.exit(exitConfig);
   }
+  isReady = true;
 }

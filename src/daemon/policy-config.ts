@@ -22,6 +22,8 @@ export interface DaemonPolicy {
    * policies of equal names (a reload compares them to know what to apply again).
    */
   readonly definitionsDigest: string;
+  /** `defined-sets` and `policy-definitions` as the file wrote them (the API lists and edits them). */
+  readonly source?: { readonly definedSets: unknown; readonly policyDefinitions: unknown };
 }
 
 export const noDaemonPolicy: DaemonPolicy = Object.freeze({ global: {}, neighbors: new Map(), peerGroups: new Map(), definitionsDigest: '' });
@@ -66,7 +68,7 @@ export function readDaemonPolicy(c: Checker, top: Table): DaemonPolicy {
     const definitionsDigest = createHash('sha256')
       .update(dataText([top['defined-sets'] ?? null, top['policy-definitions'] ?? null]))
       .digest('hex');
-    return { global: config.global, neighbors, peerGroups, definitionsDigest };
+    return { global: config.global, neighbors, peerGroups, definitionsDigest, source: { definedSets: top['defined-sets'], policyDefinitions: top['policy-definitions'] } };
   } catch (err) {
     if (err instanceof PolicyConfigError) c.failWith(err.keyPath, err.problem, { cause: err });
     throw err;

@@ -40,9 +40,11 @@ export function frrConfig(o: PeerOptions, logPath: string): string {
       ` neighbor ${n.address} remote-as ${n.as}`,
       ` neighbor ${n.address} port ${n.port}`,
       ` neighbor ${n.address} update-source ${o.address}`,
-      ` neighbor ${n.address} ebgp-multihop 255`,
+      // FRR refuses ttl-security together with ebgp-multihop.
+      n.isGtsm === true ? ` neighbor ${n.address} ttl-security hops 1` : ` neighbor ${n.address} ebgp-multihop ${n.ttl ?? 255}`,
       ` neighbor ${n.address} timers connect 3`,
     );
+    if (n.password !== undefined) lines.push(` neighbor ${n.address} password ${n.password}`);
     if (n.isPassive) lines.push(` neighbor ${n.address} passive`);
   }
   for (const family of ['ipv4', 'ipv6'] as const) {

@@ -140,6 +140,12 @@ export class Gobgpd implements PeerDaemon {
     await waitFor(() => this.cli(['global']).then(() => true), { timeoutMs: 10_000, what: 'gobgpd API to answer', scope: this.scope });
   }
 
+  /** The `gobgp` arguments that select this daemon's API (-u ADDR -p PORT). */
+  get gobgpTarget(): string[] {
+    if (this.apiPort === 0) throw new Error('gobgpd: not started');
+    return ['-u', this.options.address, '-p', String(this.apiPort)];
+  }
+
   /** Runs `gobgp -u ADDR -p PORT ...`. */
   cli(args: readonly string[]): Promise<string> {
     if (this.apiPort === 0) throw new Error('gobgpd: not started');

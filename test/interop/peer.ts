@@ -10,6 +10,12 @@ export interface NeighborSpec {
   readonly as: number;
   /** This side only listens for the neighbor (never connects). */
   readonly isPassive: boolean;
+  /** TCP MD5 password (RFC 2385) of the session. */
+  readonly password?: string;
+  /** GTSM (RFC 5082): send with TTL 255 and accept only a directly connected peer. */
+  readonly isGtsm?: boolean;
+  /** The TTL this side sends with (multihop); the driver's default when undefined. */
+  readonly ttl?: number;
 }
 
 export type Family = 'ipv4' | 'ipv6';

@@ -244,6 +244,13 @@ export class RawPeer {
     this.send(updateMessage({ attributes: [originAttribute(0), asPathAttribute([this.options.as], this.isAs4), mpReachIpv6Attribute(nextHop, prefixes)] }));
   }
 
+  /** Stops sending KEEPALIVEs and stops reading: a peer that hangs with its connection open. */
+  goSilent(): void {
+    if (this.keepaliveTimer !== undefined) clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = undefined;
+    this.socket.pause();
+  }
+
   /** Closes the TCP connection without a NOTIFICATION. */
   destroy(): void {
     this.markClosed('closed by the test');

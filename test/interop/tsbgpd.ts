@@ -33,6 +33,8 @@ export interface TsbgpdNeighbor extends NeighborSpec {
 export interface PeerGroupSpec {
   readonly name: string;
   readonly as: number;
+  /** config.auth-password (TCP MD5) of the group's sessions. */
+  readonly password?: string;
 }
 
 /** A `[[dynamic-neighbors]]` range. */
@@ -57,6 +59,8 @@ export interface TsbgpdOptions {
   readonly apiHosts?: string;
   /** TOML appended at the end of the file (e.g. `[[defined-sets...]]`, `[[policy-definitions]]`). */
   readonly extraToml?: string;
+  /** More tsbgpd options (e.g. `--metrics-port`). */
+  readonly extraArgs?: readonly string[];
 }
 
 /** The daemon's default shutdown communication (contract). */
@@ -69,7 +73,9 @@ export function tsbgpdConfig(o: Omit<TsbgpdOptions, 'shutdownMessage'>): string 
   const lines = ['[global.config]', `  as = ${o.as}`, `  router-id = ${quote(o.address)}`, `  port = ${o.port}`, `  local-address-list = [${quote(o.address)}]`];
   if (o.isMultipath !== undefined) lines.push('[global.use-multiple-paths.config]', `  enabled = ${o.isMultipath}`);
   for (const g of o.peerGroups ?? []) {
-    lines.push('', '[[peer-groups]]', '  [peer-groups.config]', `    peer-group-name = ${quote(g.name)}`, `    peer-as = ${g.as}`, '  [peer-groups.timers.config]', '    connect-retry = 3', '    idle-hold-time-after-reset = 1');
+    lines.push('', '[[peer-groups]]', '  [peer-groups.config]', `    peer-group-name = ${quote(g.name)}`, `    peer-as = ${g.as}`);
+    if (g.password !== undefined) lines.push(`    auth-password = ${quote(g.password)}`);
+    lines.push('  [peer-groups.timers.config]', '    connect-retry = 3', '    idle-hold-time-after-reset = 1');
   }
   for (const d of o.dynamicNeighbors ?? []) {
     lines.push('', '[[dynamic-neighbors]]', '  [dynamic-neighbors.config]', `    prefix = ${quote(d.prefix)}`, `    peer-group = ${quote(d.peerGroup)}`);
@@ -81,6 +87,7 @@ export function tsbgpdConfig(o: Omit<TsbgpdOptions, 'shutdownMessage'>): string 
       '  [neighbors.config]',
       `    neighbor-address = ${quote(n.address)}`,
       `    peer-as = ${n.as}`,
+      ...(n.password === undefined ? [] : [`    auth-password = ${quote(n.password)}`]),
       '  [neighbors.timers.config]',
       '    connect-retry = 3',
       '    idle-hold-time-after-reset = 1',
@@ -96,6 +103,8 @@ export function tsbgpdConfig(o: Omit<TsbgpdOptions, 'shutdownMessage'>): string 
       '  [[neighbors.afi-safis]]',
       '    [neighbors.afi-safis.config]',
       '      afi-safi-name = "ipv6-unicast"',
+      ...(n.isGtsm === true ? ['  [neighbors.ttl-security.config]', '    enabled = true'] : []),
+      ...(n.ttl === undefined ? [] : ['  [neighbors.ebgp-multihop.config]', '    enabled = true', `    multihop-ttl = ${n.ttl}`]),
       ...(n.extraToml ?? []),
     );
   }
@@ -159,6 +168,7 @@ export class Tsbgpd {
     const args = [tsbgpdBin, '-f', this.configPath, '--log-format', 'json', '--log-level', 'debug'];
     if (this.opts.shutdownMessage !== undefined) args.push('--shutdown-message', this.opts.shutdownMessage);
     args.push(...(this.opts.apiHosts === undefined ? ['--no-api'] : ['--api-hosts', this.opts.apiHosts]));
+    args.push(...(this.opts.extraArgs ?? []));
     const proc = this.scope.spawn(`tsbgpd-${this.opts.address}`, { command: process.execPath, args });
     this.proc = proc;
     proc.onLine((line) => this.onLine(line));
