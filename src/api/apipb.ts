@@ -303,3 +303,106 @@ export interface WatchEventResponse {
 
 /** Messages with no fields (requests and google.protobuf.Empty). */
 export type Empty = Record<string, never>;
+
+// ---- routing policy
+
+/** DefinedType: the kinds of defined sets. */
+export const DefinedType = { prefix: 0, neighbor: 1, tag: 2, asPath: 3, community: 4, extCommunity: 5, largeCommunity: 6, nextHop: 7 } as const;
+
+/** RouteAction: a statement's disposition, or an assignment's default. */
+export const RouteAction = { none: 0, accept: 1, reject: 2 } as const;
+
+export const PolicyDirection = { unknown: 0, import: 1, export: 2 } as const;
+
+/** MatchSet.Type. */
+export const MatchSetType = { any: 0, all: 1, invert: 2 } as const;
+
+/** AsPathLength.Type. */
+export const AsPathLengthType = { eq: 0, ge: 1, le: 2 } as const;
+
+/** CommunityAction.Type. */
+export const CommunityActionType = { add: 0, remove: 1, replace: 2 } as const;
+
+/** MedAction.Type. */
+export const MedActionType = { mod: 0, replace: 1 } as const;
+
+export interface PrefixEntry {
+  ip_prefix?: string;
+  mask_length_min?: number;
+  mask_length_max?: number;
+}
+
+export interface DefinedSet {
+  defined_type?: number;
+  name?: string;
+  list?: string[];
+  prefixes?: PrefixEntry[];
+}
+
+export interface MatchSet {
+  type?: number;
+  name?: string;
+}
+
+export interface Conditions {
+  prefix_set?: MatchSet | null;
+  neighbor_set?: MatchSet | null;
+  as_path_length?: { type?: number; length?: number } | null;
+  as_path_set?: MatchSet | null;
+  community_set?: MatchSet | null;
+  ext_community_set?: MatchSet | null;
+  rpki_result?: number;
+  route_type?: number;
+  large_community_set?: MatchSet | null;
+  next_hop_in_list?: string[];
+  afi_safi_in?: Family[];
+}
+
+export interface CommunityActionMessage {
+  type?: number;
+  communities?: string[];
+}
+
+export interface Actions {
+  route_action?: number;
+  community?: CommunityActionMessage | null;
+  med?: { type?: number; value?: number } | null;
+  as_prepend?: { asn?: number; repeat?: number; use_left_most?: boolean } | null;
+  ext_community?: CommunityActionMessage | null;
+  nexthop?: { address?: string; self?: boolean; unchanged?: boolean } | null;
+  local_pref?: { value?: number } | null;
+  large_community?: CommunityActionMessage | null;
+}
+
+export interface StatementMessage {
+  name?: string;
+  conditions?: Conditions | null;
+  actions?: Actions | null;
+}
+
+export interface PolicyMessage {
+  name?: string;
+  statements?: StatementMessage[];
+}
+
+export interface PolicyAssignmentMessage {
+  /** "global" or a neighbor address. */
+  name?: string;
+  direction?: number;
+  policies?: PolicyMessage[];
+  default_action?: number;
+}
+
+export interface PeerGroupMessage {
+  conf?: { description?: string; local_asn?: number; peer_asn?: number; peer_group_name?: string; type?: number } | null;
+  info?: { peer_asn?: number; peer_group_name?: string; total_paths?: number; total_prefixes?: number } | null;
+  timers?: { config?: TimersConfig | null } | null;
+  transport?: Transport | null;
+  ebgp_multihop?: { enabled?: boolean; multihop_ttl?: number } | null;
+  afi_safis?: AfiSafi[];
+}
+
+export interface DynamicNeighborMessage {
+  prefix?: string;
+  peer_group?: string;
+}

@@ -10,6 +10,7 @@ import type { FamilyKey } from '../wire/context.js';
 import type { PathAttributes } from '../wire/attributes/types.js';
 import type { PeerInfo } from '../rib/sink.js';
 import type { SessionState } from '../session/session.js';
+import type { CompiledPolicy, PolicyState } from './policy-store.js';
 
 /** The speaker's own settings (gobgpd's `global`). */
 export interface GlobalStatus {
@@ -126,6 +127,28 @@ export interface PeerConfig {
   readonly authPassword?: string;
   readonly ebgpMultihopTtl?: number;
   readonly isAdminDown?: boolean;
+}
+
+/** A peer group: the neighbor settings its members (and dynamic neighbors) take. */
+export interface PeerGroupStatus {
+  readonly name: string;
+  /** Undefined where the group leaves the key to each neighbor. */
+  readonly peerAs?: number;
+  readonly localAs?: number;
+  readonly description?: string;
+  readonly isPassive?: boolean;
+  readonly holdTimeSec?: number;
+  readonly keepaliveSec?: number;
+  readonly connectRetrySec?: number;
+  readonly families?: readonly FamilyKey[];
+  /** Neighbors (configured and dynamic) of the group now. */
+  readonly memberCount: number;
+}
+
+/** A dynamic-neighbors range: peers connecting from `prefix` get `peerGroup`'s settings. */
+export interface DynamicNeighborStatus {
+  readonly prefix: Prefix;
+  readonly peerGroup: string;
 }
 
 /** Where a route came from. */
@@ -274,6 +297,18 @@ export interface ApiBackend {
   /** Adds (or replaces) a route in the global table; returns its uuid (16 bytes). */
   addRoute?(route: RouteInput): Promise<Uint8Array>;
   deleteRoutes?(removal: RouteRemoval): Promise<void>;
+  /** Peer groups in configuration order (or only `name`). */
+  listPeerGroups?(name?: string): Iterable<PeerGroupStatus>;
+  /** Dynamic-neighbors ranges in configuration order (or only those of `peerGroup`). */
+  listDynamicNeighbors?(peerGroup?: string): Iterable<DynamicNeighborStatus>;
+  /** The routing policy in force: defined sets, statements, policies, assignments. */
+  policyState?(): PolicyState;
+  /**
+   * Puts a policy in force at once (`compiled` is `state` compiled): import policies run
+   * again over the Adj-RIBs-In, exports are re-sent where their outcome changed. Throws
+   * ApiError('not-found') for an assignment to an unknown neighbor.
+   */
+  setPolicyState?(state: PolicyState, compiled: CompiledPolicy): Promise<void>;
 }
 
 /** How an operator's request was wrong, in gRPC's terms. */

@@ -29,6 +29,19 @@ import type {
   WatchEventRequest,
   WatchEventResponse,
 } from './apipb.js';
+import type { DefinedSet, DynamicNeighborMessage, PeerGroupMessage, PolicyAssignmentMessage, PolicyMessage, StatementMessage } from './apipb.js';
+import type {
+  AddDefinedSetRequest,
+  AddPolicyRequest,
+  AddStatementRequest,
+  AssignmentRequest,
+  DeleteDefinedSetRequest,
+  DeletePolicyRequest,
+  DeleteStatementRequest,
+  ListDefinedSetRequest,
+  ListPolicyAssignmentRequest,
+  SetPoliciesRequest,
+} from './policy-service.js';
 import { systemClock } from '../lib/clock.js';
 import { apiPackageDefinition, defaultApiHosts, serviceName } from './protos.js';
 
@@ -142,6 +155,85 @@ export class ApiClient {
 
   getTable(request: GetTableRequest): Promise<GetTableResponse> {
     return this.unary('GetTable', request);
+  }
+
+  async listPeerGroup(request: { peer_group_name?: string } = {}): Promise<PeerGroupMessage[]> {
+    const out: PeerGroupMessage[] = [];
+    for await (const r of this.serverStream<{ peer_group?: PeerGroupMessage | null }>('ListPeerGroup', request)) if (r.peer_group) out.push(r.peer_group);
+    return out;
+  }
+
+  async listDynamicNeighbor(request: { peer_group?: string } = {}): Promise<DynamicNeighborMessage[]> {
+    const out: DynamicNeighborMessage[] = [];
+    for await (const r of this.serverStream<{ dynamic_neighbor?: DynamicNeighborMessage | null }>('ListDynamicNeighbor', request)) if (r.dynamic_neighbor) out.push(r.dynamic_neighbor);
+    return out;
+  }
+
+  // ---- routing policy
+
+  /** Defined sets of one type (all of it, or the one named). */
+  async listDefinedSet(request: ListDefinedSetRequest): Promise<DefinedSet[]> {
+    const out: DefinedSet[] = [];
+    for await (const r of this.serverStream<{ defined_set?: DefinedSet | null }>('ListDefinedSet', request)) if (r.defined_set) out.push(r.defined_set);
+    return out;
+  }
+
+  addDefinedSet(request: AddDefinedSetRequest): Promise<Empty> {
+    return this.unary('AddDefinedSet', request);
+  }
+
+  deleteDefinedSet(request: DeleteDefinedSetRequest): Promise<Empty> {
+    return this.unary('DeleteDefinedSet', request);
+  }
+
+  async listStatement(request: { name?: string } = {}): Promise<StatementMessage[]> {
+    const out: StatementMessage[] = [];
+    for await (const r of this.serverStream<{ statement?: StatementMessage | null }>('ListStatement', request)) if (r.statement) out.push(r.statement);
+    return out;
+  }
+
+  addStatement(request: AddStatementRequest): Promise<Empty> {
+    return this.unary('AddStatement', request);
+  }
+
+  deleteStatement(request: DeleteStatementRequest): Promise<Empty> {
+    return this.unary('DeleteStatement', request);
+  }
+
+  async listPolicy(request: { name?: string } = {}): Promise<PolicyMessage[]> {
+    const out: PolicyMessage[] = [];
+    for await (const r of this.serverStream<{ policy?: PolicyMessage | null }>('ListPolicy', request)) if (r.policy) out.push(r.policy);
+    return out;
+  }
+
+  addPolicy(request: AddPolicyRequest): Promise<Empty> {
+    return this.unary('AddPolicy', request);
+  }
+
+  deletePolicy(request: DeletePolicyRequest): Promise<Empty> {
+    return this.unary('DeletePolicy', request);
+  }
+
+  setPolicies(request: SetPoliciesRequest): Promise<Empty> {
+    return this.unary('SetPolicies', request);
+  }
+
+  async listPolicyAssignment(request: ListPolicyAssignmentRequest): Promise<PolicyAssignmentMessage[]> {
+    const out: PolicyAssignmentMessage[] = [];
+    for await (const r of this.serverStream<{ assignment?: PolicyAssignmentMessage | null }>('ListPolicyAssignment', request)) if (r.assignment) out.push(r.assignment);
+    return out;
+  }
+
+  addPolicyAssignment(request: AssignmentRequest): Promise<Empty> {
+    return this.unary('AddPolicyAssignment', request);
+  }
+
+  deletePolicyAssignment(request: AssignmentRequest): Promise<Empty> {
+    return this.unary('DeletePolicyAssignment', request);
+  }
+
+  setPolicyAssignment(request: AssignmentRequest): Promise<Empty> {
+    return this.unary('SetPolicyAssignment', request);
   }
 
   /** Sends every request on one AddPathStream call. */

@@ -1,6 +1,7 @@
 // An in-memory ApiBackend for tests of the API and of clients: peers and routes are
 // set directly, every operation is recorded, and events are emitted by hand.
 
+import { emptyPolicyState, type CompiledPolicy, type PolicyState } from './policy-store.js';
 import { randomUUID } from 'node:crypto';
 import { compareAddress, formatPrefix, parseAddress, parsePrefix } from '../lib/address.js';
 import { systemClock } from '../lib/clock.js';
@@ -35,7 +36,8 @@ export type FakeCall =
   | { readonly op: 'resetPeer' | 'shutdownPeer' | 'disablePeer'; readonly address: string; readonly communication: string }
   | { readonly op: 'softResetPeer'; readonly address: string; readonly direction: SoftResetDirection }
   | { readonly op: 'addRoute'; readonly route: RouteInput; readonly uuid: Uint8Array }
-  | { readonly op: 'deleteRoutes'; readonly removal: RouteRemoval };
+  | { readonly op: 'deleteRoutes'; readonly removal: RouteRemoval }
+  | { readonly op: 'setPolicyState'; readonly state: PolicyState };
 
 export const zeroCounters: MessageCounters = { open: 0, update: 0, notification: 0, keepalive: 0, routeRefresh: 0, discarded: 0, total: 0 };
 
@@ -67,6 +69,8 @@ interface Watcher {
 
 export class FakeBackend implements ApiBackend {
   readonly calls: FakeCall[] = [];
+  /** The routing policy the policy calls edit. */
+  private policy: PolicyState = emptyPolicyState;
   global: GlobalStatus | undefined;
   readonly peers = new Map<string, PeerStatus>();
   /** Every route of the Loc-RIB (and so of the peers' Adj-RIBs-In). */
@@ -216,6 +220,15 @@ export class FakeBackend implements ApiBackend {
     };
     this.routes.push(route.linkLocalNextHop === undefined ? view : { ...view, linkLocalNextHop: route.linkLocalNextHop });
     return uuid;
+  }
+
+  policyState(): PolicyState {
+    return this.policy;
+  }
+
+  async setPolicyState(state: PolicyState, _compiled: CompiledPolicy): Promise<void> {
+    this.calls.push({ op: 'setPolicyState', state });
+    this.policy = state;
   }
 
   async deleteRoutes(removal: RouteRemoval): Promise<void> {

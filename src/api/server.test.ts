@@ -276,8 +276,6 @@ test('gobgp prints Unimplemented for a method tsbgpd does not serve', async () =
   const vrf = await gobgp('vrf');
   assert.notEqual(vrf.code, 0);
   assert.match(vrf.stdout + vrf.stderr, /code = Unimplemented desc = method ListVrf is not implemented by tsbgpd/);
-  const sets = await gobgp('policy', 'prefix');
-  assert.match(sets.stdout + sets.stderr, /Unimplemented desc = method ListDefinedSet is not implemented by tsbgpd/);
 });
 
 test('gobgp gets INVALID_ARGUMENT naming the field', async () => {

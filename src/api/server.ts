@@ -10,10 +10,11 @@ import { AddressError, Afi, formatPrefix, parseAddress, parsePrefix, type Prefix
 import { systemClock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { familyKey, familyName, familyOf, type FamilyKey } from '../wire/context.js';
-import { ApiError, type ApiBackend, type ApiErrorCode, type DestinationView, type PrefixFilter, type RouteRemoval, type SoftResetDirection, type TableKind, type TableQuery, type WatchEvent, type WatchTable } from './backend.js';
+import { ApiError, type PeerGroupStatus, type ApiBackend, type ApiErrorCode, type DestinationView, type PrefixFilter, type RouteRemoval, type SoftResetDirection, type TableKind, type TableQuery, type WatchEvent, type WatchTable } from './backend.js';
 import {
   addressFromApi,
   familyFromApi,
+  familyToApi,
   globalConfigFromApi,
   globalToApi,
   pathToRouteInput,
@@ -51,26 +52,21 @@ import {
   type TableLookupPrefix,
   type WatchEventRequest,
   type WatchEventResponse,
+  type DynamicNeighborMessage,
+  type PeerGroupMessage,
+  type TimersConfig as TimersConfigMessage,
 } from './apipb.js';
 import { apiPackageDefinition, defaultApiHosts, serviceName } from './protos.js';
+import { PolicyService, type ListDefinedSetRequest, type ListNameRequest, type ListPolicyAssignmentRequest } from './policy-service.js';
 
 export { defaultApiHosts };
 
 /** Methods of GoBGP v3's service that tsbgpd's protos leave out, with their kind. */
 const undeclaredMethods: Readonly<Record<string, 'unary' | 'serverStream'>> = {
-  DeletePeerGroup: 'unary',
   UpdatePeerGroup: 'unary',
-  DeleteDynamicNeighbor: 'unary',
   AddVrf: 'unary',
   DeleteVrf: 'unary',
   ListVrf: 'serverStream',
-  DeletePolicy: 'unary',
-  DeleteDefinedSet: 'unary',
-  AddStatement: 'unary',
-  DeleteStatement: 'unary',
-  ListStatement: 'serverStream',
-  DeletePolicyAssignment: 'unary',
-  SetPolicyAssignment: 'unary',
   AddRpki: 'unary',
   DeleteRpki: 'unary',
   ListRpki: 'serverStream',
@@ -300,6 +296,8 @@ export class ApiServer {
       DeletePath: this.unary<DeletePathRequest, Empty>('DeletePath', (req) => this.deletePath(req)),
       AddPathStream: this.addPathStream(),
       WatchEvent: this.serverStream<WatchEventRequest, WatchEventResponse>('WatchEvent', (req, call) => this.watchEvent(req, call)),
+      ...this.policyHandlers(),
+      ...this.groupHandlers(),
     };
     const implementation: Record<string, grpc.UntypedHandleCall> = {};
     for (const [name, method] of Object.entries(service)) {
@@ -311,6 +309,61 @@ export class ApiServer {
       const raw = (b: Buffer): Buffer => b;
       this.server.register(`/${serviceName}/${name}`, handler, raw, raw, kind);
     }
+  }
+
+  /** ListPeerGroup and ListDynamicNeighbor, when the backend has them. */
+  private groupHandlers(): Record<string, grpc.UntypedHandleCall> {
+    const out: Record<string, grpc.UntypedHandleCall> = {};
+    const groups = this.backend.listPeerGroups;
+    const ranges = this.backend.listDynamicNeighbors;
+    if (groups !== undefined) {
+      out['ListPeerGroup'] = this.serverStream<{ peer_group_name?: string }, { peer_group: PeerGroupMessage }>('ListPeerGroup', async (req, call) => {
+        const name = req.peer_group_name ?? '';
+        for (const g of groups.call(this.backend, name === '' ? undefined : name)) {
+          if (call.cancelled) return;
+          await send(call, { peer_group: peerGroupToApi(g) });
+        }
+      });
+    }
+    if (ranges !== undefined) {
+      out['ListDynamicNeighbor'] = this.serverStream<{ peer_group?: string }, { dynamic_neighbor: DynamicNeighborMessage }>('ListDynamicNeighbor', async (req, call) => {
+        const group = req.peer_group ?? '';
+        for (const r of ranges.call(this.backend, group === '' ? undefined : group)) {
+          if (call.cancelled) return;
+          await send(call, { dynamic_neighbor: { prefix: formatPrefix(r.prefix), peer_group: r.peerGroup } });
+        }
+      });
+    }
+    return out;
+  }
+
+  /** The routing policy methods, when the backend serves policy. */
+  private policyHandlers(): Record<string, grpc.UntypedHandleCall> {
+    const policy = new PolicyService(this.backend);
+    if (!policy.isServed) return {};
+    const stream = <Req, Item>(method: string, list: (req: Req) => Iterable<Item>): grpc.UntypedHandleCall =>
+      this.serverStream<Req, Item>(method, async (req, call) => {
+        for (const item of list(req)) {
+          if (call.cancelled) return;
+          await send(call, item);
+        }
+      });
+    return {
+      AddDefinedSet: this.unary('AddDefinedSet', (req) => policy.addDefinedSet(req)),
+      DeleteDefinedSet: this.unary('DeleteDefinedSet', (req) => policy.deleteDefinedSet(req)),
+      ListDefinedSet: stream('ListDefinedSet', (req: ListDefinedSetRequest) => policy.listDefinedSet(req)),
+      AddStatement: this.unary('AddStatement', (req) => policy.addStatement(req)),
+      DeleteStatement: this.unary('DeleteStatement', (req) => policy.deleteStatement(req)),
+      ListStatement: stream('ListStatement', (req: ListNameRequest) => policy.listStatement(req)),
+      AddPolicy: this.unary('AddPolicy', (req) => policy.addPolicy(req)),
+      DeletePolicy: this.unary('DeletePolicy', (req) => policy.deletePolicy(req)),
+      ListPolicy: stream('ListPolicy', (req: ListNameRequest) => policy.listPolicy(req)),
+      SetPolicies: this.unary('SetPolicies', (req) => policy.setPolicies(req)),
+      AddPolicyAssignment: this.unary('AddPolicyAssignment', (req) => policy.addPolicyAssignment(req)),
+      DeletePolicyAssignment: this.unary('DeletePolicyAssignment', (req) => policy.deletePolicyAssignment(req)),
+      SetPolicyAssignment: this.unary('SetPolicyAssignment', (req) => policy.setPolicyAssignment(req)),
+      ListPolicyAssignment: stream('ListPolicyAssignment', (req: ListPolicyAssignmentRequest) => policy.listPolicyAssignment(req)),
+    };
   }
 
   /** A handler answering UNIMPLEMENTED. */
@@ -415,10 +468,12 @@ export class ApiServer {
       isAttributeBinary: req.enable_attribute_binary === true,
       isOnlyBinary: req.enable_only_binary === true,
     };
+    // As gobgpd: the Adj-RIB-In is what the peer sent, import policy or not; with
+    // enable_filtered the routes import policy rejected carry `filtered`.
     const isFilteredShown = req.enable_filtered === true;
     for (const dest of this.destinations(base, req.prefixes ?? [])) {
       if (call.cancelled) return;
-      const paths = dest.routes.filter((r) => isFilteredShown || r.isFiltered !== true).map((r) => routeToPath(r, options));
+      const paths = dest.routes.map((r) => routeToPath(isFilteredShown || r.isFiltered !== true ? r : { ...r, isFiltered: false }, options));
       if (paths.length === 0) continue;
       await send(call, { destination: { prefix: formatPrefix(dest.prefix), paths } });
     }
@@ -632,6 +687,25 @@ export class ApiServer {
       }
     }
   }
+}
+
+function peerGroupToApi(g: PeerGroupStatus): PeerGroupMessage {
+  const conf: NonNullable<PeerGroupMessage['conf']> = { peer_group_name: g.name };
+  if (g.peerAs !== undefined) conf.peer_asn = g.peerAs;
+  if (g.localAs !== undefined) conf.local_asn = g.localAs;
+  if (g.description !== undefined) conf.description = g.description;
+  if (g.peerAs !== undefined && g.localAs !== undefined) conf.type = g.peerAs === g.localAs ? 0 : 1;
+  const timers: TimersConfigMessage = {};
+  if (g.holdTimeSec !== undefined) timers.hold_time = g.holdTimeSec;
+  if (g.keepaliveSec !== undefined) timers.keepalive_interval = g.keepaliveSec;
+  if (g.connectRetrySec !== undefined) timers.connect_retry = g.connectRetrySec;
+  return {
+    conf,
+    info: { peer_group_name: g.name, ...(g.peerAs === undefined ? {} : { peer_asn: g.peerAs }), total_paths: 0, total_prefixes: g.memberCount },
+    timers: { config: timers },
+    transport: g.isPassive === undefined ? {} : { passive_mode: g.isPassive },
+    afi_safis: (g.families ?? []).map((f) => ({ config: { family: familyToApi(f), enabled: true } })),
+  };
 }
 
 function digest(text: string): Buffer {

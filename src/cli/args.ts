@@ -38,6 +38,19 @@ export const optionSpecs = {
   as2: { type: 'boolean' },
   'add-path': { type: 'boolean' },
   extended: { type: 'boolean' },
+  to: { type: 'string' },
+  as: { type: 'string' },
+  'peer-as': { type: 'string' },
+  peer: { type: 'string' },
+  realtime: { type: 'boolean' },
+  router: { type: 'string' },
+  'run-id': { type: 'string' },
+  requests: { type: 'string' },
+  node: { type: 'string' },
+  config: { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  once: { type: 'boolean' },
 } as const;
 
 export type OptionName = keyof typeof optionSpecs;
@@ -63,6 +76,19 @@ export interface OptionValues {
   readonly as2?: boolean;
   readonly 'add-path'?: boolean;
   readonly extended?: boolean;
+  readonly to?: string;
+  readonly as?: string;
+  readonly 'peer-as'?: string;
+  readonly peer?: string;
+  readonly realtime?: boolean;
+  readonly router?: string;
+  readonly 'run-id'?: string;
+  readonly requests?: string;
+  readonly node?: string;
+  readonly config?: string;
+  readonly 'log-level'?: string;
+  readonly 'log-format'?: string;
+  readonly once?: boolean;
 }
 
 export interface CommandLine {

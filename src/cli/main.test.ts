@@ -76,7 +76,7 @@ test('help lists every command, and each command has its own', async () => {
     assert.match(own.out, new RegExp(`^Usage: tsbgp ${command}`));
     assert.equal((await run(['help', command])).out, own.out);
   }
-  assert.match((await run(['policy', '--help'])).out, /tsbgpd does not serve these calls yet/);
+  assert.match((await run(['policy', '--help'])).out, /Changes take effect at once/);
 });
 
 test('bin/tsbgp.js runs: version, and decode from stdin', () => {

@@ -259,15 +259,18 @@ test('AddPath: the route is originated, reaches the speakers, survives a reload,
   }
 });
 
-test('soft reset: out sends the routes again, in is UNIMPLEMENTED (no route refresh yet)', async () => {
+test('soft reset: out sends the routes again, in asks the peer for its routes (ROUTE-REFRESH)', async () => {
   const s = speakers[2]!;
   const received = (): number => s.lines.filter((l) => l.msg === 'route received' && l['prefix'] === '10.98.0.0/24').length;
   const before = received();
   await client.resetPeer({ address: s.address, soft: true, direction: 1 });
   await waitFor('10.98.0.0/24 again', () => received() === before + 1);
-  const soft = await rejection(client.resetPeer({ address: s.address, soft: true, direction: 0 }));
-  assert.equal(soft.code, grpc.status.UNIMPLEMENTED);
-  assert.match(soft.details, /soft reset in needs ROUTE-REFRESH/);
+  const mark = routerLog.length;
+  await client.resetPeer({ address: s.address, soft: true, direction: 0 });
+  const entry = routerLog.slice(mark).find((l) => l.msg === 'soft reset in' && l['peer'] === s.address);
+  assert.ok(entry !== undefined, 'soft reset in logged');
+  assert.equal(entry['how'], 'route-refresh');
+  await waitFor('the speaker answers the refresh', () => s.lines.slice().some((l) => l.msg === 'route refresh received'));
 });
 
 test('ResetPeer: Cease / Administrative Reset with the communication; the speaker comes back', async () => {
@@ -327,4 +330,39 @@ test('AddPeer / DeletePeer: a static neighbor checked as the file is; duplicates
   assert.equal((await client.listPeer({ address: '127.0.0.9' })).length, 0);
   assert.equal((await rejection(client.deletePeer({ address: '127.0.0.9' }))).code, grpc.status.NOT_FOUND);
   assert.equal((await rejection(client.deletePeer({ address: speakerAddresses[1] }))).code, grpc.status.FAILED_PRECONDITION);
+});
+
+test('ListPeerGroup and ListDynamicNeighbor: the configuration\'s group and range', async () => {
+  const groups = await client.listPeerGroup();
+  assert.deepEqual(groups.map((g) => [g.conf?.peer_group_name, g.conf?.peer_asn, g.conf?.local_asn]), [['k8s', 64522, 64512]]);
+  assert.ok((groups[0]!.info?.total_prefixes ?? 0) >= 1, 'the dynamic sessions are its members');
+  assert.deepEqual(await client.listPeerGroup({ peer_group_name: 'nosuch' }), []);
+  assert.deepEqual((await client.listDynamicNeighbor()).map((d) => [d.prefix, d.peer_group]), [['127.0.0.0/29', 'k8s']]);
+});
+
+test('policy calls: a neighbor\'s import policy filters its route at once; Accepted, GetTable and enable_filtered show it; removal restores it', async () => {
+  const address = speakers[2]!.address;
+  await waitFor(`${address} Established`, () => router.sessionOf(address)?.state === 'Established');
+  await waitFor('its route', () => router.rib.get(service)?.paths.some((p) => p.peer.address === address) === true);
+  const accepted = async (): Promise<number | undefined> => (await client.listPeer({ address }))[0]?.afi_safis?.find((a) => a.config?.family?.afi === 1)?.state?.accepted;
+  await client.addDefinedSet({ defined_set: { defined_type: 0, name: 'svc', prefixes: [{ ip_prefix: service }] } });
+  await client.addStatement({ statement: { name: 'drop-svc', conditions: { prefix_set: { name: 'svc' } }, actions: { route_action: 2 } } });
+  await client.addPolicy({ policy: { name: 'imp', statements: [{ name: 'drop-svc' }] }, refer_existing_statements: true });
+  await client.addPolicyAssignment({ assignment: { name: address, direction: 1, policies: [{ name: 'imp' }] } });
+  assert.equal(router.rib.get(service)?.paths.some((p) => p.peer.address === address), false, 'gone from the Loc-RIB at once');
+  assert.equal(router.rib.get(service)?.paths.length, 2, 'the other speakers\' paths stay');
+  assert.equal(await accepted(), 0);
+  const table = await client.getTable({ table_type: TableType.adjIn, name: address, family: { afi: 1, safi: 1 } });
+  assert.deepEqual([table.num_path, table.num_accepted], [1, 0]);
+  const plain = await client.listPath({ table_type: TableType.adjIn, name: address, family: { afi: 1, safi: 1 } });
+  assert.deepEqual(plain.flatMap((d) => d.paths?.map((p) => p.filtered) ?? []), [false], 'adj-in is what the peer sent');
+  const filtered = await client.listPath({ table_type: TableType.adjIn, name: address, family: { afi: 1, safi: 1 }, enable_filtered: true });
+  assert.deepEqual(filtered.flatMap((d) => d.paths?.map((p) => p.filtered) ?? []), [true]);
+  const listed = await client.listPolicyAssignment({ name: address, direction: 1 });
+  assert.deepEqual(listed.map((a) => a.policies?.map((p) => p.name)), [['imp']]);
+  const bad = await rejection(client.addPolicyAssignment({ assignment: { name: '127.0.0.99', direction: 1, policies: [{ name: 'imp' }] } }));
+  assert.equal(bad.code, grpc.status.NOT_FOUND);
+  await client.deletePolicyAssignment({ assignment: { name: address, direction: 1 }, all: true });
+  assert.equal(router.rib.get(service)?.paths.some((p) => p.peer.address === address), true, 'back at once');
+  assert.equal(await accepted(), 1);
 });

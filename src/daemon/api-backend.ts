@@ -6,7 +6,7 @@
 // included), best paths. Nothing is built for a feed nobody watches, and a watched
 // event costs O(1) per route on the update path.
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Afi, Safi, bytesEqual, compareAddress, formatAddress, formatPrefix, maskAddress, parseAddress, type Prefix } from '../lib/address.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
@@ -26,7 +26,9 @@ import {
   matchesPrefixFilter,
   type ApiBackend,
   type DestinationView,
+  type DynamicNeighborStatus,
   type GlobalStatus,
+  type PeerGroupStatus,
   type MessageCounters,
   type PeerConfig,
   type PeerFamilyStatus,
@@ -43,7 +45,10 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from '../api/backend.js';
+import { assignmentFromSettings, policyStateFromConfig, type AssignmentTarget, type CompiledPolicy, type PolicyState } from '../api/policy-store.js';
 import { ConfigError, parseNeighbor } from './config.js';
+import { noDaemonPolicy, type DaemonPolicy } from './policy-config.js';
+import type { ApplyPolicySettings } from '../policy/config.js';
 import { normalizeRemoteAddress, type Daemon, type PeerView } from './daemon.js';
 import type { LocalRoute } from './originate.js';
 
@@ -91,6 +96,8 @@ export class DaemonApiBackend implements ApiBackend {
   private readonly sources = new WeakMap<RibPeer | PeerInfo, RouteSource>();
   /** Uuids of the API's routes by prefix, for the daemon's list as it was last seen. */
   private uuids: { readonly of: readonly LocalRoute[]; readonly byPrefix: ReadonlyMap<string, Uint8Array> } = { of: [], byPrefix: new Map() };
+  /** The policy state of the daemon's policy object (a reload brings another object, read afresh). */
+  private policyCache: { readonly of: DaemonPolicy | undefined; readonly state: PolicyState } | undefined;
 
   constructor(
     private readonly daemon: Daemon,
@@ -127,12 +134,12 @@ export class DaemonApiBackend implements ApiBackend {
     const info = session.peerInfo;
     const negotiated = session.state === 'Established' ? session.negotiated : undefined;
     const families: PeerFamilyStatus[] = n.families.map((family) => {
-      const received = this.daemon.rib.peerCounts(n.address, family).received;
+      const { received, accepted } = this.daemon.rib.peerCounts(n.address, family);
       return {
         family,
         isEnabled: info === undefined || info.families.has(family),
         received,
-        accepted: received,
+        accepted,
         advertised: view.stats.advertised.get(family) ?? 0,
         isEndOfRibReceived: this.daemon.rib.hasEndOfRib(n.address, family),
         isAddPathReceive: info?.addPathRx.has(family) === true,
@@ -213,8 +220,8 @@ export class DaemonApiBackend implements ApiBackend {
       case 'adj-in': {
         this.requirePeer(query.neighbor ?? '', 'name');
         // Without ADD-PATH a peer has one path per prefix; with it, paths are what we count.
-        const n = rib.peerCounts(query.neighbor ?? '', query.family).received;
-        return { destinations: n, paths: n, accepted: n };
+        const { received, accepted } = rib.peerCounts(query.neighbor ?? '', query.family);
+        return { destinations: received, paths: received, accepted };
       }
       case 'adj-out': {
         const n = this.requirePeer(query.neighbor ?? '', 'name').stats.advertised.get(query.family) ?? 0;
@@ -259,20 +266,22 @@ export class DaemonApiBackend implements ApiBackend {
 
   /** A peer's Adj-RIB-In ("local": the routes this speaker originates), in prefix order. */
   private adjInRoutes(address: string, family: FamilyKey, filters: readonly PrefixFilter[] | undefined): DestinationView[] {
-    const byKey = new Map<PrefixKey, { route: Route; isStale: boolean }[]>();
-    this.daemon.rib.forEachAdjRibIn(address, family, (key, route, isStale) => {
+    const byKey = new Map<PrefixKey, { route: Route; isStale: boolean; isFiltered: boolean }[]>();
+    this.daemon.rib.forEachAdjRibIn(address, family, (key, route, isStale, accepted) => {
+      const item = { route, isStale, isFiltered: accepted === undefined };
       const list = byKey.get(key);
-      if (list === undefined) byKey.set(key, [{ route, isStale }]);
-      else list.push({ route, isStale });
+      if (list === undefined) byKey.set(key, [item]);
+      else list.push(item);
     });
     const out: DestinationView[] = [];
     for (const key of [...byKey.keys()].sort(comparePrefixKeys)) {
       const prefix = keyToPrefix(key);
       if (filters !== undefined && !filters.some((f) => matchesPrefixFilter(f, prefix))) continue;
       const best = address === 'local' ? this.daemon.rib.entry(family, key)?.best : undefined;
-      const routes = byKey.get(key)!.map(({ route, isStale }) => {
+      const routes = byKey.get(key)!.map(({ route, isStale, isFiltered }) => {
         const view = this.routeView(route, family, prefix, route === best, false);
-        return isStale ? { ...view, isStale } : view;
+        // Rejected by import policy: shown only when filtered routes are asked for.
+        return isStale || isFiltered ? { ...view, ...(isStale ? { isStale } : {}), ...(isFiltered ? { isFiltered } : {}) } : view;
       });
       out.push({ prefix, routes });
     }
@@ -386,6 +395,62 @@ export class DaemonApiBackend implements ApiBackend {
     this.daemon.removeApiRoutes(api.map((r) => r.prefixText));
   }
 
+  // ---- peer groups and dynamic neighbors (from the configuration file)
+
+  *listPeerGroups(name?: string): Iterable<PeerGroupStatus> {
+    const config = this.daemon.currentConfig;
+    const members = new Map<string, number>();
+    for (const v of this.daemon.peerViews()) if (v.config.peerGroup !== undefined) members.set(v.config.peerGroup, (members.get(v.config.peerGroup) ?? 0) + 1);
+    for (const g of config.peerGroups) {
+      if (name !== undefined && g.name !== name) continue;
+      const s = g.settings;
+      const status: { -readonly [K in keyof PeerGroupStatus]: PeerGroupStatus[K] } = { name: g.name, memberCount: members.get(g.name) ?? 0, localAs: s.localAs ?? config.global.as };
+      if (s.peerAs !== undefined) status.peerAs = s.peerAs;
+      if (s.description !== undefined) status.description = s.description;
+      if (s.isPassive !== undefined) status.isPassive = s.isPassive;
+      if (s.holdTimeSec !== undefined) status.holdTimeSec = s.holdTimeSec;
+      if (s.keepaliveSec !== undefined) status.keepaliveSec = s.keepaliveSec;
+      if (s.connectRetrySec !== undefined) status.connectRetrySec = s.connectRetrySec;
+      if (s.families !== undefined) status.families = s.families;
+      yield status;
+    }
+  }
+
+  *listDynamicNeighbors(peerGroup?: string): Iterable<DynamicNeighborStatus> {
+    for (const r of this.daemon.currentConfig.dynamicNeighbors) if (peerGroup === undefined || r.peerGroup === peerGroup) yield { prefix: r.prefix, peerGroup: r.peerGroup };
+  }
+
+  // ---- routing policy
+
+  policyState(): PolicyState {
+    const policy = this.daemon.currentConfig.policy;
+    const cached = this.policyCache;
+    if (cached !== undefined && cached.of === policy) return cached.state;
+    const p = policy ?? noDaemonPolicy;
+    const assignments = new Map<string, AssignmentTarget>([['global', assignmentFromSettings(p.global)]]);
+    for (const [address, settings] of p.neighbors) assignments.set(address, assignmentFromSettings(settings));
+    for (const [group, settings] of p.peerGroups) assignments.set(`peer-group ${group}`, assignmentFromSettings(settings));
+    const state = policyStateFromConfig(p.source?.definedSets, p.source?.policyDefinitions, assignments);
+    this.policyCache = { of: policy, state };
+    return state;
+  }
+
+  async setPolicyState(state: PolicyState, compiled: CompiledPolicy): Promise<void> {
+    const neighbors = new Map<string, ApplyPolicySettings>();
+    const peerGroups = new Map<string, ApplyPolicySettings>();
+    for (const [target, settings] of compiled.settings) {
+      if (target === 'global') continue;
+      if (target.startsWith('peer-group ')) peerGroups.set(target.slice('peer-group '.length), settings);
+      else if (this.daemon.peerView(target) === undefined) throw new ApiError('not-found', `no neighbor ${target}`, 'assignment.name');
+      else neighbors.set(target, settings);
+    }
+    // Equal definitions, equal digest: the policy wiring runs import policies again only where it changed.
+    const definitionsDigest = createHash('sha256').update(JSON.stringify([state.definedSets, state.statements, state.policies])).digest('hex');
+    const policy: DaemonPolicy = { global: compiled.settings.get('global') ?? {}, neighbors, peerGroups, definitionsDigest };
+    this.daemon.setPolicy(policy);
+    this.policyCache = { of: policy, state };
+  }
+
   // ---- peer operations
 
   async addPeer(config: PeerConfig): Promise<void> {
@@ -422,10 +487,13 @@ export class DaemonApiBackend implements ApiBackend {
 
   async softResetPeer(address: string, direction: SoftResetDirection): Promise<void> {
     const views = this.peersNamed(address);
-    if (direction !== 'out') {
-      throw new ApiError('unimplemented', 'soft reset in needs ROUTE-REFRESH (RFC 2918), which tsbgpd does not support yet; use softresetout, or reset for a new session', 'direction');
+    if (direction !== 'in') for (const view of views) this.daemon.resendRoutes(view.config.address);
+    if (direction === 'out') return;
+    // ROUTE-REFRESH (RFC 2918) where the peer offered it, else import policy run again over what it sent.
+    for (const view of views) {
+      const how = this.daemon.softResetIn(view.config.address);
+      if (how === 'down' && address !== 'all') throw new ApiError('failed-precondition', `neighbor ${address}'s BGP session is not established`, 'address');
     }
-    for (const view of views) this.daemon.resendRoutes(view.config.address);
   }
 
   async shutdownPeer(address: string, communication: string): Promise<void> {

@@ -21,7 +21,7 @@ export const globalUsage = `Usage: tsbgp global [-j]
                         [med N] [local-pref N] [community COMMUNITY[,COMMUNITY...]]
        tsbgp global rib del PREFIX
        tsbgp global rib [-a ipv4|ipv6] del all
-       tsbgp global policy [import|export]
+       tsbgp global policy [import|export] [add|del|set POLICY... [default accept|reject]]
 `;
 
 const help = `${globalUsage}
@@ -34,7 +34,8 @@ const help = `${globalUsage}
                          or a well-known name (no-export, no-advertise, blackhole, ...).
                          Without origin the route is incomplete ("?"), as with gobgp.
   global rib del         withdraw a route added with "add"; "del all" every one of the family
-  global policy          the global import/export policy assignment (ListPolicyAssignment)
+  global policy          the global import/export policy assignment (ListPolicyAssignment);
+                         add, del and set change it (see tsbgp policy --help)
 
 The family is that of the PREFIX or ADDRESS given, else -a (default ipv4).
 `;

@@ -20,7 +20,7 @@ export const neighborUsage = `Usage: tsbgp neighbor [-j]
        tsbgp neighbor ADDRESS|all softreset [in|out]      (also softresetin, softresetout)
        tsbgp neighbor ADDRESS shutdown|disable [--reason TEXT]
        tsbgp neighbor ADDRESS enable
-       tsbgp neighbor ADDRESS policy [import|export]
+       tsbgp neighbor ADDRESS policy [import|export] [add|del|set POLICY... [default accept|reject]]
 `;
 
 const help = `${neighborUsage}
@@ -34,7 +34,8 @@ const help = `${neighborUsage}
                          or both (default); no session reset
   shutdown               close the session (Cease / Administrative Shutdown); it stays down
   disable, enable        stop the peer (it stays down), and let it start again
-  policy                 the peer's import/export policy assignment (ListPolicyAssignment)
+  policy                 the peer's import/export policy assignment (ListPolicyAssignment);
+                         add, del and set change it (see tsbgp policy --help)
 
 --reason TEXT is sent to the peer as the Shutdown Communication (RFC 9003, at most 255
 octets). The tables show the family of the PREFIX given, else -a, else that of the
