@@ -355,6 +355,18 @@ test('RestartHold adds held next hops of the same family only, and hands back wh
   assert.equal(hold.size, 0);
 });
 
+test('RestartHold: an adopted next hop learned again is the RIB\'s; its withdrawal during the hold takes it out at once', () => {
+  const hold = new RestartHold([route(vip, nodes[0], nodes[1], nodes[2])]);
+  // All three peers are back: the RIB names every adopted next hop.
+  assert.deepEqual(hold.apply([route(vip, nodes[0], nodes[1], nodes[2])]).map((r) => r.nextHops.map(formatAddress)), [[nodes[0], nodes[1], nodes[2]]]);
+  // One fails before the sweep: it leaves, the hold adds nothing back.
+  assert.deepEqual(hold.apply([route(vip, nodes[0], nodes[1])]).map((r) => r.nextHops.map(formatAddress)), [[nodes[0], nodes[1]]]);
+  // Only next hops never learned again are still held.
+  const partial = new RestartHold([route(vip, nodes[0], nodes[1])]);
+  assert.deepEqual(partial.apply([route(vip, nodes[0])]).map((r) => r.nextHops.map(formatAddress)), [[nodes[0], nodes[1]]]);
+  assert.deepEqual(partial.apply([route(vip)]).map((r) => r.nextHops.map(formatAddress)), [[nodes[1]]]);
+});
+
 test('tsbgpd -r / --graceful-restart says this run ends in a restart; without it the field is absent', () => {
   for (const flag of ['-r', '--graceful-restart']) {
     const p = parseDaemonArgs(['-f', 'rt.toml', flag]);

@@ -56,8 +56,10 @@ function addressKey(a: Uint8Array): string {
 
 /**
  * Keeps routes adopted at start beside what the RIB says of the same prefixes: while it
- * holds, a prefix's next hops are the RIB's plus the adopted ones, so a route never
- * shrinks or disappears while the peers come back one by one.
+ * holds, a prefix's next hops are the RIB's plus the adopted ones not learned again, so a
+ * route never shrinks or disappears while the peers come back one by one. An adopted
+ * next hop the RIB has named again for the prefix is the RIB's from then on: if its peer
+ * fails during the hold, it leaves at once rather than at the sweep.
  */
 export class RestartHold {
   private readonly held = new Map<string, FibRoute>();
@@ -80,7 +82,9 @@ export class RestartHold {
       if (held === undefined) return r;
       this.learned.set(key, r);
       const seen = new Set(r.nextHops.map(addressKey));
-      const extra = held.nextHops.filter((h) => h.length === r.prefix.addr.length && !seen.has(addressKey(h)));
+      const kept = held.nextHops.filter((h) => !seen.has(addressKey(h)));
+      if (kept.length !== held.nextHops.length) this.held.set(key, { prefix: held.prefix, nextHops: kept });
+      const extra = kept.filter((h) => h.length === r.prefix.addr.length);
       return extra.length === 0 ? r : { prefix: r.prefix, nextHops: [...r.nextHops, ...extra] };
     });
   }
