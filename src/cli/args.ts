@@ -51,6 +51,8 @@ export const optionSpecs = {
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
   once: { type: 'boolean' },
+  kube: { type: 'boolean' },
+  kubeconfig: { type: 'string' },
 } as const;
 
 export type OptionName = keyof typeof optionSpecs;
@@ -89,6 +91,8 @@ export interface OptionValues {
   readonly 'log-level'?: string;
   readonly 'log-format'?: string;
   readonly once?: boolean;
+  readonly kube?: boolean;
+  readonly kubeconfig?: string;
 }
 
 export interface CommandLine {
