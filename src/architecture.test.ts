@@ -22,8 +22,10 @@ const allowed: Readonly<Record<string, readonly string[]>> = {
   api: ['lib', 'wire', 'rib', 'session', 'policy', 'fib', 'bfd'],
   speaker: ['lib', 'wire', 'session', 'bfd'],
   lab: ['lib'],
-  cli: ['lib', 'wire', 'api', 'lab', 'mrt'],
-  daemon: ['lib', 'wire', 'session', 'rib', 'policy', 'bfd', 'fib', 'api', 'mrt'],
+  cli: ['lib', 'wire', 'api', 'lab', 'mrt', 'speaker', 'session', 'bfd'],
+  daemon: ['lib', 'wire', 'session', 'rib', 'policy', 'bfd', 'fib', 'api', 'mrt', 'fuzz'],
+  // The fuzzer's engine and the codec targets; the config loader's targets live in daemon.
+  fuzz: ['lib', 'wire', 'fib', 'mrt'],
   // The library entry point exports the core, never the daemon's wiring.
   architecture: [],
   index: ['lib', 'wire', 'session', 'rib', 'policy', 'bfd', 'fib', 'api', 'mrt', 'speaker'],

@@ -34,11 +34,19 @@ Commands (gobgp's verbs, against tsbgpd's management API):
   monitor global rib [--current]       best paths as they change
   monitor neighbor [ADDRESS] [--current]
                                        session state changes
-  policy [NAME] | policy SET-TYPE [NAME], global policy, neighbor ADDRESS policy
-                                       policies, defined sets, assignments (tsbgpd does
-                                       not serve these yet: they report its UNIMPLEMENTED)
+  policy [NAME] | policy statement [NAME] | policy SET-TYPE [NAME] [add|del ...]
+  global policy [import|export] [add|del|set ...], neighbor ADDRESS policy ...
+                                       policies, statements, defined sets, assignments
   decode [--as2] [--add-path] [--extended] HEX... | -
                                        BGP messages given as hex, as JSON (no server needed)
+  mrt print FILE [--json]              an MRT dump (gzip, bzip2 or plain) as "bgpdump -m" lines
+  mrt replay FILE --to ADDRESS [--port N] [--as N] [--peer-as N] [--peer N] [--realtime]
+                                       announce a RIB dump or play an update dump to a router
+  lab up|status|down|exec|drill        the scenario's network in namespaces on this machine
+                                       (root): see "tsbgp lab --help" and docs/lab.md
+  speaker --node NAME --config DIR     one node's service speaker (MetalLB's BGP mode) from
+                                       MetalLB resource YAML in DIR: see docs/speaker.md
+  controller --config DIR [--once]     assign LoadBalancer Service addresses, written to DIR/status/
   version                              the version of tsbgp
 
 Options (anywhere on the line, as with gobgp):
@@ -67,6 +75,10 @@ const commands: ReadonlyMap<string, () => Promise<Command>> = new Map([
   ['monitor', async () => (await import('./commands/monitor.js')).monitorCommand],
   ['policy', async () => (await import('./commands/policy.js')).policyCommand],
   ['decode', async () => (await import('./commands/decode.js')).decodeCommand],
+  ['mrt', async () => (await import('./commands/mrt.js')).mrtCommand],
+  ['lab', async () => (await import('./commands/lab.js')).labCommand],
+  ['speaker', async () => (await import('./commands/speaker.js')).speakerCommand],
+  ['controller', async () => (await import('./commands/controller.js')).controllerCommand],
 ]);
 
 function fail(io: CliIo, message: string, code: number, usageText?: string): number {
