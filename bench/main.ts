@@ -16,6 +16,7 @@ import { CpuSampler, StallProbe, readMemory, waitForRoutes, type WaitOutcome } f
 import { daemonKinds, daemonVersion, isDaemonKind, missingReason, startReceiver, type DaemonKind, type Receiver } from './daemons.js';
 import { daemonNames, markdown, ratioLines, sizeTable, type BenchReport, type DaemonRow, type PhaseResult, type RunResult, type SizeResult } from './report.js';
 import { profileFiles, topFunctions } from './profile.js';
+import { mrtPrintMarkdown, runMrtPrintBench, type MrtPrintResult } from './mrt-print.js';
 
 const usage = `Usage: npm run bench -- [options]
 
@@ -34,6 +35,8 @@ Options:
   --no-teardown     measure ingest and memory only (no withdraw-all, no drop)
   --profile         one more tsbgpd ingest under node --cpu-prof (not counted);
                     prints the profile's directory and its heaviest functions
+  --mrt-routes N    routes of the generated MRT RIB dump that 'tsbgp mrt print' and
+                    'bgpdump -m' each print (default: 1m; 0 skips that part)
   --seed N          table generator seed (default: 1)
   --out FILE        Markdown report (default: docs/bench.md; "none" writes nothing)
   -h, --help        this text
@@ -76,6 +79,7 @@ interface Options {
   readonly isTeardown: boolean;
   readonly isProfile: boolean;
   readonly seed: number;
+  readonly mrtRoutes: number;
   readonly out: string | undefined;
 }
 
@@ -91,6 +95,7 @@ function parseOptions(argv: readonly string[]): Options | undefined {
       'no-teardown': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
+      'mrt-routes': { type: 'string', default: '1m' },
       out: { type: 'string', default: 'docs/bench.md' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -115,6 +120,7 @@ function parseOptions(argv: readonly string[]): Options | undefined {
     isTeardown: values['no-teardown'] !== true,
     isProfile: values.profile === true,
     seed,
+    mrtRoutes: values['mrt-routes'] === '0' ? 0 : parseSize(values['mrt-routes']!),
     out: values.out === 'none' ? undefined : values.out!,
   };
 }
@@ -331,6 +337,20 @@ async function main(): Promise<void> {
     }
   }
 
+  let mrt: MrtPrintResult | undefined;
+  if (options.mrtRoutes > 0) {
+    console.log(`\n== MRT print: ${options.mrtRoutes.toLocaleString('en-US')} routes, tsbgp mrt print against bgpdump -m`);
+    try {
+      mrt = await runMrtPrintBench(options.mrtRoutes);
+      for (const r of mrt.runs) console.log(`   ${r.tool} ${r.routes.toLocaleString('en-US')} routes: ${r.seconds.toFixed(2)} s, ${r.routesPerSecond.toLocaleString('en-US')} routes/s, peak RSS ${(r.maxRssKb / 1024).toFixed(1)} MB`);
+      const ours = mrt.runs.filter((r) => r.tool === 'tsbgp').at(-1);
+      const theirs = mrt.runs.filter((r) => r.tool === 'bgpdump').at(-1);
+      if (ours !== undefined && theirs !== undefined) console.log(`   tsbgp mrt print takes ${(ours.seconds / theirs.seconds).toFixed(2)}x bgpdump's time`);
+    } catch (err) {
+      console.log(`   not run: ${errorText(err)}`);
+    }
+  }
+
   const report: BenchReport = {
     startedAt,
     durationS: (performance.now() - started) / 1000,
@@ -352,7 +372,7 @@ async function main(): Promise<void> {
   }
   if (options.out !== undefined) {
     const path = resolve(options.out);
-    writeFileSync(path, markdown(report));
+    writeFileSync(path, markdown(report) + (mrt === undefined ? '' : `\n## MRT print\n\n${mrtPrintMarkdown(mrt)}`));
     console.log(`\nbench: report written to ${path}`);
   }
   if (profile !== undefined) console.log(`bench: CPU profile in ${profile.file ?? profile.dir}`);
