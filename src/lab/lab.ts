@@ -13,6 +13,7 @@ import { speakerCommandProblem, metallbDir, runController, startHttpService, sta
 import { LabState, packageRoot, tsbgpBin, tsbgpdBin, type RouterKind } from './state.js';
 import { LabError, cmdlineOf, mustRun, pollFor, run, stopPid } from './system.js';
 import { buildTopology, clusterAddressOf, destroyTopology, labNodes, LabNames, serviceAddress, workerNodes, type LabNode } from './topology.js';
+import { labBfd } from './resources.js';
 
 /** Where the lab writes what it shows. */
 export interface LabOutput {
@@ -120,7 +121,7 @@ export async function labUp(options: UpOptions, o: LabOutput): Promise<Spread | 
   try {
     await buildTopology(state.names, (step) => o.out(`  ${step}\n`));
     writeResources(state);
-    o.out(`  MetalLB resources: ${metallbDir(state)}/ (pool 172.17.254.0/24, peer rt-01 172.17.0.1 AS 64512, my AS 64522, BFD 300/300/3)\n`);
+    o.out(`  MetalLB resources: ${metallbDir(state)}/ (pool 172.17.254.0/24, peer rt-01 172.17.0.1 AS 64512, my AS 64522, BFD ${labBfd.transmitIntervalMs}/${labBfd.receiveIntervalMs}/${labBfd.detectMultiplier})\n`);
     const notes = await router.start(state);
     const rec = state.processes.find((p) => p.node === 'rt-01');
     o.out(`  rt-01: ${router.kind} (pid ${rec?.pid ?? '?'}), config ${router.configFiles.map((f) => state.path('rt-01', f)).join(' ')}${router.kind === 'tsbgpd' || router.kind === 'gobgpd' ? `, API ${routerApi} inside ${state.names.ns('rt-01')}` : ''}\n`);
