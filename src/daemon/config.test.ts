@@ -461,3 +461,7 @@ test('each bad peer group, dynamic neighbor or multipath value is named with its
   ];
   for (const [text, pattern] of cases) rejects(text, pattern);
 });
+
+test('YAML with a map or a list as a key is refused with file and place', () => {
+  assert.throws(() => parseConfig('global:\n  ? [a]\n  : 1\n', 'yaml', 'rt.yaml'), (err: unknown) => err instanceof ConfigError && /^rt\.yaml:2:5: invalid YAML: a map key/.test(err.message));
+});

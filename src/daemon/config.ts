@@ -18,6 +18,7 @@ import { readMrtDump, type MrtDumpConfig } from './mrt-dump-config.js';
 import { readDaemonPolicy, type DaemonPolicy } from './policy-config.js';
 import { readAuthPassword, readTtlSecurity, type TtlSecurityConfig } from './tcp-security-config.js';
 import { buildGracefulRestart, readAfiSafiOptions, readGracefulRestart, readRouteReflector, readRouteServer, type AfiSafiOptions, type GracefulRestartConfig, type GracefulRestartSettings, type PrefixLimitConfig, type RouteReflectorClientConfig } from './neighbor-options-config.js';
+import { yamlToJs } from '../lib/yaml.js';
 import { buildBfd, readBfd, type BfdConfig, type BfdSettings } from './bfd-config.js';
 
 export type ConfigType = 'toml' | 'yaml';
@@ -806,15 +807,12 @@ function parseText(text: string, type: ConfigType, fileName: string): { data: un
     const pos = counter.linePos(problem.pos[0]);
     throw new ConfigError(`${fileName}:${pos.line}:${pos.col}: invalid YAML: ${problem.message.split('\n')[0]}`, { cause: problem });
   }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    // The yaml package reports an alias before its anchor, or too many aliases, as a ReferenceError.
-    if (!(err instanceof ReferenceError)) throw err;
-    throw new ConfigError(`${fileName}: invalid YAML: ${err.message}`, { cause: err });
+  const js = yamlToJs(doc);
+  if ('error' in js) {
+    const where = js.offset === undefined ? '' : (({ line, col }) => `:${line}:${col}`)(counter.linePos(js.offset));
+    throw new ConfigError(`${fileName}${where}: invalid YAML: ${js.error}`);
   }
-  return { data: data ?? {}, locator: locateYaml(doc, counter) };
+  return { data: js.value ?? {}, locator: locateYaml(doc, counter) };
 }
 
 /** Parses and checks configuration text; `fileName` is used in messages only. */

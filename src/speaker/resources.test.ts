@@ -206,3 +206,9 @@ test("a status-only Service (the controller's status file) needs no spec", () =>
   assert.deepEqual(s.ingress, ['172.17.254.1']);
   assert.equal(parseResources('apiVersion: v1\nkind: Service\nmetadata: {name: nginx}\n', 'x.yaml').errors[0]?.field, 'spec');
 });
+
+test('a document with a map as a key is an error of its own; the other documents load', () => {
+  const r = parseResources('apiVersion: v1\nkind: Node\nmetadata:\n  ? { name: x }\n  : y\n---\napiVersion: v1\nkind: Node\nmetadata: { name: k8s-node-01 }\n', 'nodes.yaml');
+  assert.equal(r.resources.length, 1);
+  assert.match(r.errors[0]!.message, /map key must be a plain value/);
+});

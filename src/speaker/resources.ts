@@ -4,6 +4,7 @@
 // document becomes a ResourceError naming file, document, kind/name and field; the rest load.
 
 import { parseAllDocuments } from 'yaml';
+import { yamlToJs } from '../lib/yaml.js';
 import { AddressError, compareAddress, parseAddress, parsePrefix } from '../lib/address.js';
 import { addressToBigInt } from './addresses.js';
 
@@ -713,7 +714,12 @@ export function parseResources(text: string, file: string, isStatusOnly = false)
       errors.push(new ResourceError(file, index, '?', '', `YAML: ${d.errors[0]!.message.split('\n')[0]}`));
       return;
     }
-    const doc: unknown = d.toJS();
+    const js = yamlToJs(d);
+    if ('error' in js) {
+      errors.push(new ResourceError(file, index, '?', '', `YAML: ${js.error}`));
+      return;
+    }
+    const doc: unknown = js.value;
     if (doc === null || doc === undefined) return;
     try {
       const r = parseResource(doc, file, index, isStatusOnly);
