@@ -45,8 +45,10 @@ Commands (gobgp's verbs, against tsbgpd's management API):
   lab up|status|down|exec|drill        the scenario's network in namespaces on this machine
                                        (root): see "tsbgp lab --help" and docs/lab.md
   speaker --node NAME --config DIR     one node's service speaker (MetalLB's BGP mode) from
-                                       MetalLB resource YAML in DIR: see docs/speaker.md
-  controller --config DIR [--once]     assign LoadBalancer Service addresses, written to DIR/status/
+                                       MetalLB resource YAML in DIR (or --kube: from the
+                                       cluster): see docs/speaker.md
+  controller --config DIR [--once]     assign LoadBalancer Service addresses, written to
+                                       DIR/status/ (or --kube: to the Services)
   version                              the version of tsbgp
 
 Options (anywhere on the line, as with gobgp):
