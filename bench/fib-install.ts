@@ -5,12 +5,14 @@
 // With NETLINK_PACKAGE=/path/to/node_modules/netlink it also times the npm package
 // `netlink` (RawNetlinkSocket) under the same writer, for docs/fib.md.
 // Needs root; namespaces are named tsbgp-bench-<pid>-<random> and deleted at the end.
+// `npm run bench` runs one round of it through measureDirectInstall (bench/fib-daemons.ts).
 
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Fib } from '../src/fib/fib.js';
 import { KernelWriter } from '../src/fib/kernel-writer.js';
 import { NlmFlag } from '../src/fib/netlink.js';
@@ -23,11 +25,13 @@ function arg(name: string, fallback: string): string {
   const i = args.indexOf(name);
   return i >= 0 && i + 1 < args.length ? args[i + 1]! : fallback;
 }
-const routeCount = Number(arg('--routes', '100000'));
+let routeCount = Number(arg('--routes', '100000'));
 const runs = Number(arg('--runs', '3'));
-const gateways = ['172.17.0.21', '172.17.0.22', '172.17.0.23'];
+/** The three next hops of every route: on the namespace's 172.17.0.0/24 link. */
+export const gateways = ['172.17.0.21', '172.17.0.22', '172.17.0.23'];
 
-function prefixOf(i: number): Uint8Array {
+/** The i-th route's destination, 10.0.0.0/32 upwards (i < 2^24). */
+export function prefixOf(i: number): Uint8Array {
   return Uint8Array.of(10, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
 }
 
@@ -133,29 +137,50 @@ function timeIpBatch(ns: Netns): number {
   }
 }
 
+/** Seconds each way of installing the same routes, one fresh namespace per way. */
+export interface DirectInstall {
+  /** Our batching writer over our addon's socket. */
+  readonly writer: number;
+  /** The whole Fib: resolution, state, the writer. */
+  readonly fib: number;
+  readonly ipBatch: number;
+}
+
+/** One fresh namespace, one way of installing `routes` routes, checked by counting them after. */
+function measureOne(mode: string, packageDir: string | undefined): number {
+  const ns = freshNamespace();
+  try {
+    let seconds: number;
+    if (mode === 'ipBatch') seconds = timeIpBatch(ns);
+    else {
+      const ifindex = ns.ipJson<{ ifindex: number }[]>('link', 'show', 'dev', 'fa0')[0]!.ifindex;
+      const r = mode === 'fib' ? runInside(ns, 'fib') : runInside(ns, 'writer', ['--socket', mode === 'writer' ? 'addon' : packageDir!, '--ifindex', String(ifindex)]);
+      if (r.failures !== 0) throw new Error(`${mode}: ${r.failures} routes refused`);
+      seconds = r.seconds;
+    }
+    const n = countRoutes(ns);
+    if (n !== routeCount) throw new Error(`${mode}: ${n} routes in the table, expected ${routeCount}`);
+    return seconds;
+  } finally {
+    ns.delete();
+  }
+}
+
+/** One round: `routes` /32 routes with three next hops by our writer, the Fib and `ip -batch`. */
+export function measureDirectInstall(routes: number): DirectInstall {
+  routeCount = routes;
+  return { writer: measureOne('writer', undefined), fib: measureOne('fib', undefined), ipBatch: measureOne('ipBatch', undefined) };
+}
+
 async function outside(): Promise<void> {
   const packageDir = process.env['NETLINK_PACKAGE'];
   const results: Record<string, number[]> = { writer: [], fib: [], ipBatch: [] };
   if (packageDir !== undefined) results['writerNetlinkPackage'] = [];
   for (let run = 1; run <= runs; run++) {
     for (const mode of Object.keys(results)) {
-      const ns = freshNamespace();
-      try {
-        let seconds: number;
-        if (mode === 'ipBatch') seconds = timeIpBatch(ns);
-        else {
-          const ifindex = (ns.ipJson<{ ifindex: number }[]>('link', 'show', 'dev', 'fa0'))[0]!.ifindex;
-          const r = mode === 'fib' ? runInside(ns, 'fib') : runInside(ns, 'writer', ['--socket', mode === 'writer' ? 'addon' : packageDir!, '--ifindex', String(ifindex)]);
-          if (r.failures !== 0) throw new Error(`${mode}: ${r.failures} routes refused`);
-          seconds = r.seconds;
-        }
-        const n = countRoutes(ns);
-        if (n !== routeCount) throw new Error(`${mode}: ${n} routes in the table, expected ${routeCount}`);
-        results[mode]!.push(seconds);
-        console.log(`run ${run} ${mode.padEnd(22)} ${seconds.toFixed(3)} s  (${Math.round(routeCount / seconds)} routes/s)`);
-      } finally {
-        ns.delete();
-      }
+      const seconds = measureOne(mode, packageDir);
+      results[mode]!.push(seconds);
+      console.log(`run ${run} ${mode.padEnd(22)} ${seconds.toFixed(3)} s  (${Math.round(routeCount / seconds)} routes/s)`);
     }
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -164,10 +189,12 @@ async function outside(): Promise<void> {
   console.log(`  ip -batch / writer = ${(median(results['ipBatch']!) / median(results['writer']!)).toFixed(2)}x, ip -batch / Fib = ${(median(results['ipBatch']!) / median(results['fib']!)).toFixed(2)}x`);
 }
 
-if (args.includes('--inside')) {
-  const mode = arg('--inside', 'writer');
-  if (mode === 'fib') await insideFib();
-  else await insideWriter(arg('--socket', 'addon'), Number(arg('--ifindex', '0')));
-} else {
-  await outside();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (args.includes('--inside')) {
+    const mode = arg('--inside', 'writer');
+    if (mode === 'fib') await insideFib();
+    else await insideWriter(arg('--socket', 'addon'), Number(arg('--ifindex', '0')));
+  } else {
+    await outside();
+  }
 }

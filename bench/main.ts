@@ -17,6 +17,7 @@ import { daemonKinds, daemonVersion, isDaemonKind, missingReason, startReceiver,
 import { daemonNames, markdown, ratioLines, sizeTable, type BenchReport, type DaemonRow, type PhaseResult, type RunResult, type SizeResult } from './report.js';
 import { profileFiles, topFunctions } from './profile.js';
 import { mrtPrintMarkdown, runMrtPrintBench, type MrtPrintResult } from './mrt-print.js';
+import { fibDaemonKinds, fibMarkdown, fibRatioLines, runFibBench, type FibBenchResult } from './fib-daemons.js';
 
 const usage = `Usage: npm run bench -- [options]
 
@@ -37,6 +38,10 @@ Options:
                     prints the profile's directory and its heaviest functions
   --mrt-routes N    routes of the generated MRT RIB dump that 'tsbgp mrt print' and
                     'bgpdump -m' each print (default: 1m; 0 skips that part)
+  --fib-routes N    IPv4 routes with three next hops each installed into a kernel
+                    table by ip -batch, our writer and Fib, and over BGP by tsbgpd,
+                    BIRD and FRR (those of --daemons), each in fresh network
+                    namespaces (needs root; default: 100k; 0 skips that part)
   --seed N          table generator seed (default: 1)
   --out FILE        Markdown report (default: docs/bench.md; "none" writes nothing)
   -h, --help        this text
@@ -80,6 +85,7 @@ interface Options {
   readonly isProfile: boolean;
   readonly seed: number;
   readonly mrtRoutes: number;
+  readonly fibRoutes: number;
   readonly out: string | undefined;
 }
 
@@ -96,6 +102,7 @@ function parseOptions(argv: readonly string[]): Options | undefined {
       profile: { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
       'mrt-routes': { type: 'string', default: '1m' },
+      'fib-routes': { type: 'string', default: '100k' },
       out: { type: 'string', default: 'docs/bench.md' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -121,6 +128,7 @@ function parseOptions(argv: readonly string[]): Options | undefined {
     isProfile: values.profile === true,
     seed,
     mrtRoutes: values['mrt-routes'] === '0' ? 0 : parseSize(values['mrt-routes']!),
+    fibRoutes: values['fib-routes'] === '0' ? 0 : parseSize(values['fib-routes']!),
     out: values.out === 'none' ? undefined : values.out!,
   };
 }
@@ -351,6 +359,17 @@ async function main(): Promise<void> {
     }
   }
 
+  let fib: FibBenchResult | undefined;
+  if (options.fibRoutes > 0) {
+    console.log(`\n== FIB install: ${options.fibRoutes.toLocaleString('en-US')} routes x 3 next hops, ip -batch, our writer and Fib, then tsbgpd, BIRD and FRR over BGP`);
+    try {
+      fib = await runFibBench(options.fibRoutes, (l) => console.log(`   ${l}`), fibDaemonKinds.filter((k) => options.daemons.includes(k)));
+      for (const l of fibRatioLines(fib)) console.log(`   ${l}`);
+    } catch (err) {
+      console.log(`   not run: ${errorText(err)}`);
+    }
+  }
+
   const report: BenchReport = {
     startedAt,
     durationS: (performance.now() - started) / 1000,
@@ -372,7 +391,7 @@ async function main(): Promise<void> {
   }
   if (options.out !== undefined) {
     const path = resolve(options.out);
-    writeFileSync(path, markdown(report) + (mrt === undefined ? '' : `\n## MRT print\n\n${mrtPrintMarkdown(mrt)}`));
+    writeFileSync(path, markdown(report) + (mrt === undefined ? '' : `\n## MRT print\n\n${mrtPrintMarkdown(mrt)}`) + (fib === undefined ? '' : `\n## FIB install\n\n${fibMarkdown(fib)}`));
     console.log(`\nbench: report written to ${path}`);
   }
   if (profile !== undefined) console.log(`bench: CPU profile in ${profile.file ?? profile.dir}`);
