@@ -394,7 +394,8 @@ export interface PolicyAssignmentMessage {
 }
 
 export interface PeerGroupMessage {
-  conf?: { description?: string; local_asn?: number; peer_asn?: number; peer_group_name?: string; type?: number } | null;
+  apply_policy?: object | null;
+  conf?: { auth_password?: string; description?: string; local_asn?: number; peer_asn?: number; peer_group_name?: string; type?: number } | null;
   info?: { peer_asn?: number; peer_group_name?: string; total_paths?: number; total_prefixes?: number } | null;
   timers?: { config?: TimersConfig | null } | null;
   transport?: Transport | null;
@@ -403,6 +404,38 @@ export interface PeerGroupMessage {
 }
 
 export interface DynamicNeighborMessage {
+  prefix?: string;
+  peer_group?: string;
+}
+
+export interface UpdatePeerRequest {
+  peer?: Peer | null;
+  do_soft_reset_in?: boolean;
+}
+
+/** UpdatePeerResponse and UpdatePeerGroupResponse. */
+export interface UpdatePeerResponse {
+  needs_soft_reset_in?: boolean;
+}
+
+export interface AddPeerGroupRequest {
+  peer_group?: PeerGroupMessage | null;
+}
+
+export interface UpdatePeerGroupRequest {
+  peer_group?: PeerGroupMessage | null;
+  do_soft_reset_in?: boolean;
+}
+
+export interface DeletePeerGroupRequest {
+  name?: string;
+}
+
+export interface AddDynamicNeighborRequest {
+  dynamic_neighbor?: DynamicNeighborMessage | null;
+}
+
+export interface DeleteDynamicNeighborRequest {
   prefix?: string;
   peer_group?: string;
 }

@@ -129,6 +129,29 @@ export interface PeerConfig {
   readonly isAdminDown?: boolean;
 }
 
+/** A peer group to add or put in place of one (AddPeerGroup, UpdatePeerGroup); fields left out are not set by the group. */
+export interface PeerGroupConfig {
+  readonly name: string;
+  readonly peerAs?: number;
+  readonly localAs?: number;
+  readonly description?: string;
+  readonly isPassive?: boolean;
+  readonly localAddress?: string;
+  readonly remotePort?: number;
+  readonly holdTimeSec?: number;
+  readonly keepaliveSec?: number;
+  readonly connectRetrySec?: number;
+  readonly families?: readonly FamilyKey[];
+  readonly authPassword?: string;
+  readonly ebgpMultihopTtl?: number;
+}
+
+/** What an update of a neighbor or group did (gobgpd's UpdatePeerResponse). */
+export interface UpdateOutcome {
+  /** The change needs a soft reset in (ROUTE-REFRESH) that was not asked for. */
+  readonly needsSoftResetIn: boolean;
+}
+
 /** A peer group: the neighbor settings its members (and dynamic neighbors) take. */
 export interface PeerGroupStatus {
   readonly name: string;
@@ -284,6 +307,21 @@ export interface ApiBackend {
   stopBgp?(): Promise<void>;
   addPeer?(config: PeerConfig): Promise<void>;
   deletePeer?(address: string): Promise<void>;
+  /**
+   * Puts `config` in place of a configured neighbor's settings (as gobgpd, the whole
+   * set: what the request leaves out takes the default). A change of session settings
+   * restarts the session; `isSoftResetInAsked` does a soft reset in where one is needed.
+   */
+  updatePeer?(config: PeerConfig, isSoftResetInAsked: boolean): Promise<UpdateOutcome>;
+  addPeerGroup?(config: PeerGroupConfig): Promise<void>;
+  /** Refused (failed-precondition) while a neighbor or a dynamic-neighbors range uses the group. */
+  deletePeerGroup?(name: string): Promise<void>;
+  /** Replaces a group's settings; its neighbors and dynamic sessions take them at once. */
+  updatePeerGroup?(config: PeerGroupConfig, isSoftResetInAsked: boolean): Promise<UpdateOutcome>;
+  /** A new range: connections from it are accepted at once. */
+  addDynamicNeighbor?(range: DynamicNeighborStatus): Promise<void>;
+  /** Removes a range (of `peerGroup` when given); its sessions end (Cease / Peer De-configured). */
+  deleteDynamicNeighbor?(prefix: Prefix, peerGroup?: string): Promise<void>;
   /**
    * Hard reset: Cease / Administrative Reset (RFC 4486) with the RFC 9003 communication.
    * `address` may be "all" (every peer), here and in softResetPeer.

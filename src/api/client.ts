@@ -26,6 +26,13 @@ import type {
   ShutdownPeerRequest,
   StartBgpRequest,
   TableType,
+  UpdatePeerRequest,
+  UpdatePeerResponse,
+  UpdatePeerGroupRequest,
+  AddPeerGroupRequest,
+  DeletePeerGroupRequest,
+  AddDynamicNeighborRequest,
+  DeleteDynamicNeighborRequest,
   WatchEventRequest,
   WatchEventResponse,
 } from './apipb.js';
@@ -118,6 +125,10 @@ export class ApiClient {
     return this.unary('DeletePeer', request);
   }
 
+  updatePeer(request: UpdatePeerRequest): Promise<UpdatePeerResponse> {
+    return this.unary('UpdatePeer', request);
+  }
+
   resetPeer(request: ResetPeerRequest): Promise<Empty> {
     return this.unary('ResetPeer', request);
   }
@@ -161,6 +172,26 @@ export class ApiClient {
     const out: PeerGroupMessage[] = [];
     for await (const r of this.serverStream<{ peer_group?: PeerGroupMessage | null }>('ListPeerGroup', request)) if (r.peer_group) out.push(r.peer_group);
     return out;
+  }
+
+  addPeerGroup(request: AddPeerGroupRequest): Promise<Empty> {
+    return this.unary('AddPeerGroup', request);
+  }
+
+  deletePeerGroup(request: DeletePeerGroupRequest): Promise<Empty> {
+    return this.unary('DeletePeerGroup', request);
+  }
+
+  updatePeerGroup(request: UpdatePeerGroupRequest): Promise<UpdatePeerResponse> {
+    return this.unary('UpdatePeerGroup', request);
+  }
+
+  addDynamicNeighbor(request: AddDynamicNeighborRequest): Promise<Empty> {
+    return this.unary('AddDynamicNeighbor', request);
+  }
+
+  deleteDynamicNeighbor(request: DeleteDynamicNeighborRequest): Promise<Empty> {
+    return this.unary('DeleteDynamicNeighbor', request);
   }
 
   async listDynamicNeighbor(request: { peer_group?: string } = {}): Promise<DynamicNeighborMessage[]> {

@@ -4,7 +4,7 @@
 // request becomes an ApiError naming the field.
 
 import protobuf from 'protobufjs';
-import { AddressError, Afi, formatAddress, formatPrefix, maskAddress, parseAddress, type Prefix } from '../lib/address.js';
+import { AddressError, Afi, formatAddress, formatPrefix, maskAddress, parseAddress, parsePrefix, type Prefix } from '../lib/address.js';
 import { NlriList } from '../wire/nlri.js';
 import { Writer } from '../wire/writer.js';
 import { as4Context, familyKey, familyOf, type FamilyKey } from '../wire/context.js';
@@ -12,8 +12,8 @@ import { encodeAttributes } from '../wire/attributes/table.js';
 import { AttrFlag, AttrType, Origin, type Aggregator, type AsPathSegment, type AsSegmentType, type LargeCommunity, type MpReach, type MpUnreach, type PathAttributes, type UnknownAttribute } from '../wire/attributes/types.js';
 import type { Capability } from '../wire/capability-types.js';
 import type { SessionState as FsmState } from '../session/session.js';
-import { ApiError, type GlobalConfig, type GlobalStatus, type MessageCounters, type PeerConfig, type PeerStatus, type RouteInput, type RouteView } from './backend.js';
-import { AdminState, PeerType, SessionState, type AnyMessage, type Family, type Global, type Message, type Path, type Peer, type Timestamp } from './apipb.js';
+import { ApiError, type GlobalConfig, type GlobalStatus, type MessageCounters, type PeerConfig, type PeerGroupConfig, type PeerStatus, type RouteInput, type RouteView } from './backend.js';
+import { AdminState, PeerType, SessionState, type AnyMessage, type DynamicNeighborMessage, type Family, type Global, type Message, type Path, type Peer, type PeerGroupMessage, type Timestamp } from './apipb.js';
 import { apiRoot } from './protos.js';
 
 export const typeUrlPrefix = 'type.googleapis.com/';
@@ -627,7 +627,15 @@ export function peerConfigFromApi(peer: Peer | null | undefined, field: string):
   if (peerGroup !== '') out.peerGroup = peerGroup;
   if (conf.auth_password) out.authPassword = conf.auth_password;
   if (conf.admin_down === true) out.isAdminDown = true;
-  const transport = peer.transport;
+  return { ...out, ...sharedSettingsFromApi(peer, field) };
+}
+
+/** The keys a neighbor and a peer group carry alike: transport, timers, multihop, families. */
+type SharedSettings = Pick<PeerConfig, 'isPassive' | 'localAddress' | 'remotePort' | 'holdTimeSec' | 'keepaliveSec' | 'connectRetrySec' | 'ebgpMultihopTtl' | 'families'>;
+
+function sharedSettingsFromApi(msg: Pick<Peer, 'transport' | 'timers' | 'ebgp_multihop' | 'afi_safis'>, field: string): SharedSettings {
+  const out: { -readonly [K in keyof SharedSettings]: SharedSettings[K] } = {};
+  const transport = msg.transport;
   if (transport) {
     if (transport.passive_mode === true) out.isPassive = true;
     if (transport.local_address) {
@@ -639,7 +647,7 @@ export function peerConfigFromApi(peer: Peer | null | undefined, field: string):
       out.remotePort = transport.remote_port;
     }
   }
-  const timers = peer.timers?.config;
+  const timers = msg.timers?.config;
   if (timers) {
     // RFC 4271 4.2: a hold time is 0 or at least 3 seconds.
     if (timers.hold_time) {
@@ -649,10 +657,47 @@ export function peerConfigFromApi(peer: Peer | null | undefined, field: string):
     if (timers.keepalive_interval) out.keepaliveSec = timers.keepalive_interval;
     if (timers.connect_retry) out.connectRetrySec = timers.connect_retry;
   }
-  if (peer.ebgp_multihop?.enabled === true) out.ebgpMultihopTtl = peer.ebgp_multihop.multihop_ttl || 255;
-  const families = (peer.afi_safis ?? []).flatMap((a) => (a.config?.family ? [familyFromApi(a.config.family)] : []));
+  if (msg.ebgp_multihop?.enabled === true) out.ebgpMultihopTtl = msg.ebgp_multihop.multihop_ttl || 255;
+  const families = (msg.afi_safis ?? []).flatMap((a) => (a.config?.family ? [familyFromApi(a.config.family)] : []));
   if (families.length > 0) out.families = families;
   return out;
+}
+
+/** An AddPeerGroup / UpdatePeerGroup request's group as the backend's PeerGroupConfig. */
+export function peerGroupConfigFromApi(group: PeerGroupMessage | null | undefined, field: string): PeerGroupConfig {
+  if (group === null || group === undefined) throw new ApiError('invalid-argument', 'missing', field);
+  const conf = group.conf;
+  const name = conf?.peer_group_name ?? '';
+  if (name === '') throw new ApiError('invalid-argument', 'expected a peer group name, got none', `${field}.conf.peer_group_name`);
+  const out: { -readonly [K in keyof PeerGroupConfig]: PeerGroupConfig[K] } = { name };
+  const peerAs = checkAsn(conf?.peer_asn, `${field}.conf.peer_asn`, false);
+  if (peerAs !== undefined) out.peerAs = peerAs;
+  const localAs = checkAsn(conf?.local_asn, `${field}.conf.local_asn`, false);
+  if (localAs !== undefined) out.localAs = localAs;
+  if (conf?.description) out.description = conf.description;
+  if (conf?.auth_password) out.authPassword = conf.auth_password;
+  return { ...out, ...sharedSettingsFromApi(group, field) };
+}
+
+/** An AddDynamicNeighbor request's range: a prefix (host bits zero) and a group name. */
+export function dynamicNeighborFromApi(range: DynamicNeighborMessage | null | undefined, field: string): { readonly prefix: Prefix; readonly peerGroup: string } {
+  if (range === null || range === undefined) throw new ApiError('invalid-argument', 'missing', field);
+  const prefix = rangePrefixFromApi(range.prefix, `${field}.prefix`);
+  const peerGroup = range.peer_group ?? '';
+  if (peerGroup === '') throw new ApiError('invalid-argument', 'expected the name of the peer group whose settings the range\'s peers take, got none', `${field}.peer_group`);
+  return { prefix, peerGroup };
+}
+
+/** A dynamic-neighbors range as text: "address/length" with the host bits zero. */
+export function rangePrefixFromApi(text: string | undefined, field: string): Prefix {
+  const value = text ?? '';
+  if (value === '') throw new ApiError('invalid-argument', 'expected a prefix "address/length" (e.g. "172.17.0.0/24"), got none', field);
+  try {
+    return parsePrefix(value);
+  } catch (e) {
+    if (e instanceof AddressError) throw new ApiError('invalid-argument', `expected a prefix "address/length" with the host bits zero, got "${value}" (${e.message})`, field, { cause: e });
+    throw e;
+  }
 }
 
 /** The speaker's settings as apipb.Global. */

@@ -10,17 +10,20 @@ import { AddressError, Afi, formatPrefix, parseAddress, parsePrefix, type Prefix
 import { systemClock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { familyKey, familyName, familyOf, type FamilyKey } from '../wire/context.js';
-import { ApiError, type PeerGroupStatus, type ApiBackend, type ApiErrorCode, type DestinationView, type PrefixFilter, type RouteRemoval, type SoftResetDirection, type TableKind, type TableQuery, type WatchEvent, type WatchTable } from './backend.js';
+import { ApiError, type PeerGroupStatus, type UpdateOutcome, type ApiBackend, type ApiErrorCode, type DestinationView, type PrefixFilter, type RouteRemoval, type SoftResetDirection, type TableKind, type TableQuery, type WatchEvent, type WatchTable } from './backend.js';
 import {
   addressFromApi,
+  dynamicNeighborFromApi,
   familyFromApi,
   familyToApi,
   globalConfigFromApi,
   globalToApi,
   pathToRouteInput,
   peerConfigFromApi,
+  peerGroupConfigFromApi,
   peerToApi,
   prefixFromAny,
+  rangePrefixFromApi,
   routeToPath,
   type PathOptions,
 } from './convert.js';
@@ -33,6 +36,13 @@ import {
   type AddPathRequest,
   type AddPathResponse,
   type AddPeerRequest,
+  type AddPeerGroupRequest,
+  type AddDynamicNeighborRequest,
+  type DeleteDynamicNeighborRequest,
+  type DeletePeerGroupRequest,
+  type UpdatePeerGroupRequest,
+  type UpdatePeerRequest,
+  type UpdatePeerResponse,
   type DeletePathRequest,
   type DeletePeerRequest,
   type DisablePeerRequest,
@@ -63,7 +73,6 @@ export { defaultApiHosts };
 
 /** Methods of GoBGP v3's service that tsbgpd's protos leave out, with their kind. */
 const undeclaredMethods: Readonly<Record<string, 'unary' | 'serverStream'>> = {
-  UpdatePeerGroup: 'unary',
   AddVrf: 'unary',
   DeleteVrf: 'unary',
   ListVrf: 'serverStream',
@@ -282,6 +291,7 @@ export class ApiServer {
       ListPeer: this.serverStream<ListPeerRequest, ListPeerResponse>('ListPeer', (req, call) => this.listPeer(req, call)),
       AddPeer: this.optionalUnary('AddPeer', this.backend.addPeer, (add, req: AddPeerRequest) => add(peerConfigFromApi(req.peer, 'peer'))),
       DeletePeer: this.optionalUnary('DeletePeer', this.backend.deletePeer, (del, req: DeletePeerRequest) => del(peerAddress(req.address, 'address', req.interface))),
+      UpdatePeer: this.optionalUpdate('UpdatePeer', this.backend.updatePeer, (update, req: UpdatePeerRequest) => update(peerConfigFromApi(req.peer, 'peer'), req.do_soft_reset_in === true)),
       ResetPeer: this.unary<ResetPeerRequest, Empty>('ResetPeer', (req) => this.resetPeer(req)),
       ShutdownPeer: this.optionalUnary('ShutdownPeer', this.backend.shutdownPeer, (shut, req: ShutdownPeerRequest) =>
         shut(peerAddress(req.address, 'address'), communication(req.communication)),
@@ -311,9 +321,24 @@ export class ApiServer {
     }
   }
 
-  /** ListPeerGroup and ListDynamicNeighbor, when the backend has them. */
+  /** The peer group and dynamic-neighbor methods the backend has. */
   private groupHandlers(): Record<string, grpc.UntypedHandleCall> {
-    const out: Record<string, grpc.UntypedHandleCall> = {};
+    const b = this.backend;
+    const out: Record<string, grpc.UntypedHandleCall> = {
+      AddPeerGroup: this.optionalUnary('AddPeerGroup', b.addPeerGroup, (add, req: AddPeerGroupRequest) => add(peerGroupConfigFromApi(req.peer_group, 'peer_group'))),
+      DeletePeerGroup: this.optionalUnary('DeletePeerGroup', b.deletePeerGroup, (del, req: DeletePeerGroupRequest) => {
+        if ((req.name ?? '') === '') throw new ApiError('invalid-argument', 'expected a peer group name, got none', 'name');
+        return del(req.name!);
+      }),
+      UpdatePeerGroup: this.optionalUpdate('UpdatePeerGroup', b.updatePeerGroup, (update, req: UpdatePeerGroupRequest) =>
+        update(peerGroupConfigFromApi(req.peer_group, 'peer_group'), req.do_soft_reset_in === true),
+      ),
+      AddDynamicNeighbor: this.optionalUnary('AddDynamicNeighbor', b.addDynamicNeighbor, (add, req: AddDynamicNeighborRequest) => add(dynamicNeighborFromApi(req.dynamic_neighbor, 'dynamic_neighbor'))),
+      DeleteDynamicNeighbor: this.optionalUnary('DeleteDynamicNeighbor', b.deleteDynamicNeighbor, (del, req: DeleteDynamicNeighborRequest) => {
+        const group = req.peer_group ?? '';
+        return del(rangePrefixFromApi(req.prefix, 'prefix'), group === '' ? undefined : group);
+      }),
+    };
     const groups = this.backend.listPeerGroups;
     const ranges = this.backend.listDynamicNeighbors;
     if (groups !== undefined) {
@@ -411,6 +436,13 @@ export class ApiServer {
       await run(bound, req);
       return {};
     });
+  }
+
+  /** UpdatePeer and UpdatePeerGroup: UNIMPLEMENTED when the backend has no such operation. */
+  private optionalUpdate<Req, Op extends (...args: never[]) => Promise<UpdateOutcome>>(method: string, op: Op | undefined, run: (op: Op, req: Req) => Promise<UpdateOutcome>): grpc.handleUnaryCall<Req, UpdatePeerResponse> {
+    if (op === undefined) return (_call, callback) => callback(unimplemented(method));
+    const bound = op.bind(this.backend) as Op;
+    return this.unary<Req, UpdatePeerResponse>(method, async (req) => ({ needs_soft_reset_in: (await run(bound, req)).needsSoftResetIn }));
   }
 
   private serverStream<Req, Res>(method: string, fn: (req: Req, call: grpc.ServerWritableStream<Req, Res>) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {

@@ -47,10 +47,10 @@ next-hop = "192.0.2.98"
   );
 }
 
-function speakerConfig(address: string, routerPort: number, nextHop: string): DaemonConfig {
+function speakerConfig(address: string, routerPort: number, nextHop: string, asn = 64522): DaemonConfig {
   return parseConfig(
     `[global.config]
-as = 64522
+as = ${asn}
 router-id = "${address}"
 port = -1
 [[neighbors]]
@@ -365,4 +365,89 @@ test('policy calls: a neighbor\'s import policy filters its route at once; Accep
   await client.deletePolicyAssignment({ assignment: { name: address, direction: 1 }, all: true });
   assert.equal(router.rib.get(service)?.paths.some((p) => p.peer.address === address), true, 'back at once');
   assert.equal(await accepted(), 1);
+});
+
+test('AddPeerGroup and AddDynamicNeighbor: a new range accepts a speaker at once; UpdatePeerGroup moves its session onto the new settings; deleting the range drops it', async () => {
+  const group = { conf: { peer_group_name: 'edge', peer_asn: 64530 }, timers: { config: { hold_time: 30 } } };
+  await client.addPeerGroup({ peer_group: group });
+  assert.equal((await rejection(client.addPeerGroup({ peer_group: group }))).code, grpc.status.ALREADY_EXISTS);
+  const unnamed = await rejection(client.addPeerGroup({ peer_group: { conf: { peer_asn: 1 } } }));
+  assert.equal(unnamed.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(unnamed.details, /peer_group\.conf\.peer_group_name/);
+  const badTimers = await rejection(client.addPeerGroup({ peer_group: { conf: { peer_group_name: 'bad' }, timers: { config: { hold_time: 30, keepalive_interval: 40 } } } }));
+  assert.match(badTimers.details, /peer_group\.timers\.config\.keepalive-interval: expected an integer from 1 to the hold-time \(30\), got 40/);
+  assert.deepEqual((await client.listPeerGroup({ peer_group_name: 'edge' })).map((g) => [g.conf?.peer_asn, g.timers?.config?.hold_time]), [[64530, 30]]);
+
+  const hostBits = await rejection(client.addDynamicNeighbor({ dynamic_neighbor: { prefix: '127.0.0.17/29', peer_group: 'edge' } }));
+  assert.equal(hostBits.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(hostBits.details, /^dynamic_neighbor\.prefix: /);
+  const unknown = await rejection(client.addDynamicNeighbor({ dynamic_neighbor: { prefix: '127.0.0.16/29', peer_group: 'nosuch' } }));
+  assert.equal(unknown.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(unknown.details, /unknown peer group "nosuch"/);
+  await client.addDynamicNeighbor({ dynamic_neighbor: { prefix: '127.0.0.16/29', peer_group: 'edge' } });
+  assert.equal((await rejection(client.addDynamicNeighbor({ dynamic_neighbor: { prefix: '127.0.0.16/29', peer_group: 'edge' } }))).code, grpc.status.ALREADY_EXISTS);
+  assert.deepEqual((await client.listDynamicNeighbor({ peer_group: 'edge' })).map((d) => d.prefix), ['127.0.0.16/29']);
+
+  const address = '127.0.0.17';
+  const c = collector();
+  const edge = new Daemon(speakerConfig(address, router.listenAddresses[0]!.port, '172.17.0.27', 64530), { logger: c.logger, hostname: 'edge.test' });
+  try {
+    await edge.start();
+    await waitFor(`${address} Established under the new range`, () => router.sessionOf(address)?.state === 'Established');
+    const [peer] = await client.listPeer({ address });
+    assert.deepEqual([peer?.conf?.peer_group, peer?.conf?.peer_asn, peer?.timers?.config?.hold_time], ['edge', 64530, 30]);
+
+    const inUse = await rejection(client.deletePeerGroup({ name: 'edge' }));
+    assert.equal(inUse.code, grpc.status.FAILED_PRECONDITION);
+    assert.match(inUse.details, /used by dynamic-neighbors range 127\.0\.0\.16\/29/);
+    assert.equal((await rejection(client.updatePeerGroup({ peer_group: { conf: { peer_group_name: 'nosuch', peer_asn: 1 } } }))).code, grpc.status.NOT_FOUND);
+    const noAs = await rejection(client.updatePeerGroup({ peer_group: { conf: { peer_group_name: 'edge' } } }));
+    assert.match(noAs.details, /^peer_group\.conf\.peer_asn: /);
+
+    const first = router.sessionOf(address);
+    const updated = await client.updatePeerGroup({ peer_group: { conf: { peer_group_name: 'edge', peer_asn: 64530 }, timers: { config: { hold_time: 60 } } }, do_soft_reset_in: true });
+    assert.equal(updated.needs_soft_reset_in, false);
+    assert.ok(line(routerLog, 'peer group updated', { peerGroup: 'edge', dynamicSessionsReset: 1 }));
+    await waitFor('a new session with hold time 60', () => {
+      const s = router.sessionOf(address);
+      return s !== undefined && s !== first && s.state === 'Established';
+    }, 15_000);
+    assert.equal((await client.listPeer({ address }))[0]?.timers?.config?.hold_time, 60);
+
+    const wrongGroup = await rejection(client.deleteDynamicNeighbor({ prefix: '127.0.0.16/29', peer_group: 'k8s' }));
+    assert.equal(wrongGroup.code, grpc.status.INVALID_ARGUMENT);
+    await client.deleteDynamicNeighbor({ prefix: '127.0.0.16/29', peer_group: 'edge' });
+    assert.equal(router.sessionOf(address), undefined, 'its session is gone at once');
+    assert.deepEqual(await client.listDynamicNeighbor({ peer_group: 'edge' }), []);
+    assert.equal((await rejection(client.deleteDynamicNeighbor({ prefix: '127.0.0.16/29' }))).code, grpc.status.NOT_FOUND);
+    await waitFor('the speaker sees the session down', () => edge.sessionOf('127.0.0.1')?.state !== 'Established');
+  } finally {
+    await edge.stop();
+  }
+  await client.deletePeerGroup({ name: 'edge' });
+  assert.deepEqual(await client.listPeerGroup({ peer_group_name: 'edge' }), []);
+  assert.equal((await rejection(client.deletePeerGroup({ name: 'edge' }))).code, grpc.status.NOT_FOUND);
+});
+
+test('UpdatePeer: a neighbor as ListPeer shows it, with a new AS, restarts its session; a description alone does not; dynamic and unknown ones refused', async () => {
+  const address = '127.0.0.12';
+  await client.addPeer({ peer: { conf: { neighbor_address: address, peer_asn: 64599 }, transport: { passive_mode: true } } });
+  try {
+    const [listed] = await client.listPeer({ address });
+    const res = await client.updatePeer({ peer: { ...listed, conf: { ...listed!.conf, peer_asn: 64598 } }, do_soft_reset_in: true });
+    assert.equal(res.needs_soft_reset_in, false);
+    const [after] = await client.listPeer({ address });
+    assert.deepEqual([after?.conf?.peer_asn, after?.conf?.local_asn, after?.transport?.passive_mode], [64598, 64512, true]);
+    assert.ok(line(routerLog, 'neighbor updated', { peer: address, isRestarted: true }));
+    await client.updatePeer({ peer: { ...after, conf: { ...after!.conf, description: 'rack 3' } } });
+    assert.ok(line(routerLog, 'neighbor updated', { peer: address, isRestarted: false }));
+    assert.equal((await client.listPeer({ address }))[0]?.conf?.description, 'rack 3');
+    assert.equal((await rejection(client.updatePeer({ peer: { conf: { neighbor_address: '127.0.0.99', peer_asn: 1 } } }))).code, grpc.status.NOT_FOUND);
+    const dynamic = await rejection(client.updatePeer({ peer: { conf: { neighbor_address: speakerAddresses[0], peer_asn: 64522 } } }));
+    assert.equal(dynamic.code, grpc.status.FAILED_PRECONDITION);
+    const bad = await rejection(client.updatePeer({ peer: { conf: { neighbor_address: address, peer_asn: 64598 }, timers: { config: { hold_time: 2 } } } }));
+    assert.match(bad.details, /^peer\.timers\.config\.hold_time: /);
+  } finally {
+    await client.deletePeer({ address });
+  }
 });

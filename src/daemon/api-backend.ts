@@ -29,6 +29,8 @@ import {
   type DynamicNeighborStatus,
   type GlobalStatus,
   type PeerGroupStatus,
+  type PeerGroupConfig,
+  type UpdateOutcome,
   type MessageCounters,
   type PeerConfig,
   type PeerFamilyStatus,
@@ -46,7 +48,7 @@ import {
   type WatchOptions,
 } from '../api/backend.js';
 import { assignmentFromSettings, policyStateFromConfig, type AssignmentTarget, type CompiledPolicy, type PolicyState } from '../api/policy-store.js';
-import { ConfigError, parseNeighbor } from './config.js';
+import { ConfigError, parseDynamicNeighbor, parseNeighbor, parsePeerGroup, type NeighborConfig, type PeerGroupConfig as DaemonPeerGroup } from './config.js';
 import { noDaemonPolicy, type DaemonPolicy } from './policy-config.js';
 import type { ApplyPolicySettings } from '../policy/config.js';
 import { normalizeRemoteAddress, type Daemon, type PeerView } from './daemon.js';
@@ -395,7 +397,7 @@ export class DaemonApiBackend implements ApiBackend {
     this.daemon.removeApiRoutes(api.map((r) => r.prefixText));
   }
 
-  // ---- peer groups and dynamic neighbors (from the configuration file)
+  // ---- peer groups and dynamic neighbors (the configuration file's and the API's)
 
   *listPeerGroups(name?: string): Iterable<PeerGroupStatus> {
     const config = this.daemon.currentConfig;
@@ -455,14 +457,92 @@ export class DaemonApiBackend implements ApiBackend {
 
   async addPeer(config: PeerConfig): Promise<void> {
     if (config.authPassword !== undefined) throw new ApiError('invalid-argument', 'TCP MD5 authentication is not supported by tsbgpd yet', 'peer.conf.auth_password');
-    let neighbor;
-    try {
-      neighbor = parseNeighbor(neighborTable(config), this.daemon.currentConfig, 'AddPeer', 'peer');
-    } catch (e) {
-      if (e instanceof ConfigError) throw new ApiError('invalid-argument', e.message, undefined, { cause: e });
-      throw e;
-    }
+    const neighbor = checked(() => parseNeighbor(neighborTable(config), this.daemon.currentConfig, 'AddPeer', 'peer'));
     if (!this.daemon.addNeighbor(neighbor, config.isAdminDown === true)) throw new ApiError('already-exists', `neighbor ${neighbor.address} exists`, 'peer.conf.neighbor_address');
+  }
+
+  /**
+   * gobgp's `neighbor update` sends back what ListPeer showed with its changes: a value
+   * equal to what is shown stands for "as configured" (the session's local address, a
+   * local AS taken from the global one), and what a Peer message cannot carry (TTL
+   * security, graceful restart, prefix limits, BFD, reflection, the MD5 key) is kept.
+   */
+  async updatePeer(config: PeerConfig, _isSoftResetInAsked: boolean): Promise<UpdateOutcome> {
+    const view = this.requirePeer(config.address, 'peer.conf.neighbor_address');
+    if (view.range !== undefined) {
+      throw new ApiError('failed-precondition', `${config.address} is a dynamic neighbor of range ${view.range}: its settings are its peer group's (UpdatePeerGroup)`, 'peer.conf.neighbor_address');
+    }
+    const current = view.config;
+    if (config.authPassword !== undefined && config.authPassword !== current.authPassword) {
+      throw new ApiError('invalid-argument', 'changing the TCP MD5 key through the API is not supported by tsbgpd yet', 'peer.conf.auth_password');
+    }
+    const { localAs, localAddress, authPassword: _a, ...rest } = config;
+    const request: PeerConfig = {
+      ...rest,
+      ...(localAs === undefined || (localAs === current.localAs && current.isLocalAsFromGlobal) ? {} : { localAs }),
+      ...(localAddress === undefined || (current.localAddress === undefined && localAddress === normalizeRemoteAddress(view.session.localAddress)) ? {} : { localAddress }),
+    };
+    const parsed = checked(() => parseNeighbor(neighborTable(request), this.daemon.currentConfig, 'UpdatePeer', 'peer'));
+    const next: NeighborConfig = Object.freeze({
+      ...parsed,
+      ...pick(current, ['authPassword', 'ttlSecurity', 'gracefulRestart', 'prefixLimits', 'bfd', 'routeReflectorClient', 'isRouteServerClient', 'idleHoldTimeAfterResetSec']),
+    });
+    this.daemon.updateNeighbor(next);
+    const isAdminDown = config.isAdminDown === true;
+    if (isAdminDown && !view.isAdminDown) await this.daemon.stopPeer(next.address, '', CeaseSubcode.administrativeShutdown, true);
+    else if (!isAdminDown && view.isAdminDown) this.daemon.startPeer(next.address);
+    // Import policy runs again by itself wherever its outcome may change: no soft reset is ever owed.
+    return { needsSoftResetIn: false };
+  }
+
+  async addPeerGroup(config: PeerGroupConfig): Promise<void> {
+    if (config.authPassword !== undefined) throw new ApiError('invalid-argument', 'TCP MD5 authentication through the API is not supported by tsbgpd yet', 'peer_group.conf.auth_password');
+    const group = checked(() => parsePeerGroup(peerGroupTable(config), 'AddPeerGroup', 'peer_group'));
+    if (!this.daemon.addPeerGroup(group)) throw new ApiError('already-exists', `peer group ${JSON.stringify(group.name)} exists`, 'peer_group.conf.peer_group_name');
+  }
+
+  async updatePeerGroup(config: PeerGroupConfig, _isSoftResetInAsked: boolean): Promise<UpdateOutcome> {
+    const current = this.daemon.currentConfig.peerGroups.find((g) => g.name === config.name);
+    if (current === undefined) throw new ApiError('not-found', `no peer group ${JSON.stringify(config.name)}`, 'peer_group.conf.peer_group_name');
+    if (config.authPassword !== undefined && config.authPassword !== current.settings.authPassword) {
+      throw new ApiError('invalid-argument', 'changing the TCP MD5 key through the API is not supported by tsbgpd yet', 'peer_group.conf.auth_password');
+    }
+    const parsed = checked(() => parsePeerGroup(peerGroupTable(config), 'UpdatePeerGroup', 'peer_group'));
+    // The keys a PeerGroup message cannot carry stay as they were.
+    const kept = pick(current.settings, ['authPassword', 'ttlSecurity', 'gracefulRestart', 'afiSafiOptions', 'routeReflectorClient', 'isRouteServerClient', 'bfd', 'idleHoldTimeAfterResetSec']);
+    const group: DaemonPeerGroup = Object.freeze({ name: parsed.name, settings: Object.freeze({ ...parsed.settings, ...kept }) });
+    const inUse = this.daemon.currentConfig.dynamicNeighbors.filter((r) => r.peerGroup === group.name);
+    if (group.settings.peerAs === undefined && inUse.length > 0) {
+      throw new ApiError('invalid-argument', `expected a peer AS: dynamic-neighbors range ${inUse[0]!.prefixText} takes the AS of its peers from this group`, 'peer_group.conf.peer_asn');
+    }
+    checked(() => this.daemon.updatePeerGroup(group));
+    return { needsSoftResetIn: false };
+  }
+
+  async deletePeerGroup(name: string): Promise<void> {
+    const config = this.daemon.currentConfig;
+    if (!config.peerGroups.some((g) => g.name === name)) throw new ApiError('not-found', `no peer group ${JSON.stringify(name)}`, 'name');
+    const range = config.dynamicNeighbors.find((r) => r.peerGroup === name);
+    if (range !== undefined) throw new ApiError('failed-precondition', `peer group ${JSON.stringify(name)} is used by dynamic-neighbors range ${range.prefixText}: delete the range first`, 'name');
+    const members = this.daemon.peerViews().filter((v) => v.range === undefined && v.config.peerGroup === name).map((v) => v.config.address);
+    if (members.length > 0) {
+      throw new ApiError('failed-precondition', `peer group ${JSON.stringify(name)} has neighbors ${members.slice(0, 5).join(', ')}${members.length > 5 ? ` and ${members.length - 5} more` : ''}: delete them or move them to another group first`, 'name');
+    }
+    this.daemon.removePeerGroup(name);
+  }
+
+  async addDynamicNeighbor(range: DynamicNeighborStatus): Promise<void> {
+    const table = { config: { prefix: formatPrefix(range.prefix), 'peer-group': range.peerGroup } };
+    const parsed = checked(() => parseDynamicNeighbor(table, this.daemon.currentConfig, 'AddDynamicNeighbor', 'dynamic_neighbor'));
+    if (!this.daemon.addDynamicRange(parsed)) throw new ApiError('already-exists', `a dynamic-neighbors range ${parsed.prefixText} exists`, 'dynamic_neighbor.prefix');
+  }
+
+  async deleteDynamicNeighbor(prefix: Prefix, peerGroup?: string): Promise<void> {
+    const text = formatPrefix(prefix);
+    const range = this.daemon.currentConfig.dynamicNeighbors.find((r) => r.prefixText === text);
+    if (range === undefined) throw new ApiError('not-found', `no dynamic-neighbors range ${text}`, 'prefix');
+    if (peerGroup !== undefined && peerGroup !== range.peerGroup) throw new ApiError('invalid-argument', `range ${text} is of peer group ${JSON.stringify(range.peerGroup)}, not ${JSON.stringify(peerGroup)}`, 'peer_group');
+    this.daemon.removeDynamicRange(text);
   }
 
   async deletePeer(address: string): Promise<void> {
@@ -661,6 +741,13 @@ export class DaemonApiBackend implements ApiBackend {
   }
 }
 
+/** The keys of `from` that are set, for keeping them across a replacement. */
+function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (from[k] !== undefined) out[k] = from[k];
+  return out;
+}
+
 /** What the peer's OPEN told, as far as the negotiation keeps it. */
 function remoteCapabilities(n: NonNullable<PeerView['session']['negotiated']>): Capability[] {
   const caps: Capability[] = [...n.families].map((f) => ({ kind: 'multiprotocol', ...familyOf(f) }));
@@ -668,6 +755,8 @@ function remoteCapabilities(n: NonNullable<PeerView['session']['negotiated']>): 
   if (n.isEnhancedRouteRefresh) caps.push({ kind: 'enhanced-route-refresh' });
   if (n.isExtendedMessage) caps.push({ kind: 'extended-message' });
   if (n.peerGracefulRestart !== undefined) caps.push(n.peerGracefulRestart);
+  // Only the families both sides listed: the negotiation keeps no more of the peer's LLGR capability.
+  if (n.longLivedGracefulRestart !== undefined) caps.push({ kind: 'long-lived-graceful-restart', families: [...n.longLivedGracefulRestart].map(([f, l]) => ({ ...familyOf(f), isForwardingPreserved: l.isForwardingPreserved, staleTimeSec: l.staleTimeSec })) });
   if (n.isAs4) caps.push({ kind: 'four-octet-as', asn: n.peerAs });
   if (n.peerFqdn !== undefined) caps.push({ kind: 'fqdn', hostname: n.peerFqdn.hostname, domain: n.peerFqdn.domain });
   return caps;
@@ -680,7 +769,21 @@ function neighborTable(c: PeerConfig): Record<string, unknown> {
   if (c.localAs !== undefined) config['local-as'] = c.localAs;
   if (c.description !== undefined) config['description'] = c.description;
   if (c.peerGroup !== undefined) config['peer-group'] = c.peerGroup;
-  const table: Record<string, unknown> = { config };
+  return { config, ...sharedTables(c) };
+}
+
+/** An AddPeerGroup / UpdatePeerGroup request as a `[[peer-groups]]` table of gobgpd's format. */
+function peerGroupTable(g: PeerGroupConfig): Record<string, unknown> {
+  const config: Record<string, unknown> = { 'peer-group-name': g.name };
+  if (g.peerAs !== undefined) config['peer-as'] = g.peerAs;
+  if (g.localAs !== undefined) config['local-as'] = g.localAs;
+  if (g.description !== undefined) config['description'] = g.description;
+  return { config, ...sharedTables(g) };
+}
+
+/** The transport, timers, afi-safis and ebgp-multihop tables a neighbor and a group write alike. */
+function sharedTables(c: PeerConfig | PeerGroupConfig): Record<string, unknown> {
+  const table: Record<string, unknown> = {};
   const transport: Record<string, unknown> = {};
   if (c.localAddress !== undefined) transport['local-address'] = c.localAddress;
   if (c.isPassive !== undefined) transport['passive-mode'] = c.isPassive;
@@ -694,4 +797,14 @@ function neighborTable(c: PeerConfig): Record<string, unknown> {
   if (c.families !== undefined) table['afi-safis'] = c.families.map((f) => ({ config: { 'afi-safi-name': familyName(f) } }));
   if (c.ebgpMultihopTtl !== undefined) table['ebgp-multihop'] = { config: { enabled: true, 'multihop-ttl': c.ebgpMultihopTtl } };
   return table;
+}
+
+/** Runs a configuration check; its ConfigError becomes the API's invalid-argument. */
+function checked<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ApiError('invalid-argument', e.message, undefined, { cause: e });
+    throw e;
+  }
 }

@@ -1,6 +1,7 @@
 // Prometheus metrics of a running tsbgpd over HTTP (off unless --metrics-port is given;
 // 127.0.0.1 unless --metrics-host says otherwise): sessions by state, prefixes per peer
-// and family, UPDATEs in and out, best-path changes, the FIB's state, event-loop delay.
+// and family, UPDATEs and bytes in and out, best-path changes, the FIB's state and its
+// kernel requests and errors, event-loop delay.
 // `/metrics` is the text exposition format 0.0.4, written here; `/healthz` answers while
 // the process runs, `/readyz` once the configuration is loaded and BGP listens.
 // Everything is read at scrape time from counters the daemon keeps (O(peers), never a
@@ -29,6 +30,8 @@ export interface FibCounts {
   readonly installed: number;
   readonly unresolved: number;
   readonly failed: number;
+  /** Kernel requests sent and refused since the FIB started. */
+  readonly operations?: { readonly add: number; readonly replace: number; readonly delete: number; readonly errors: number };
 }
 
 /** What the metrics read besides the daemon. */
@@ -175,8 +178,13 @@ export class MetricsServer {
     const updatesOut: Sample[] = [];
     const up: Sample[] = [];
     const flops: Sample[] = [];
+    const bytesIn: Sample[] = [];
+    const bytesOut: Sample[] = [];
     for (const p of peers) {
       const peer = p.config.address;
+      const bytes = p.session.byteCounts;
+      bytesIn.push({ labels: { peer }, value: bytes.received });
+      bytesOut.push({ labels: { peer }, value: bytes.sent });
       updatesIn.push({ labels: { peer }, value: p.stats.updatesReceived });
       updatesOut.push({ labels: { peer }, value: p.stats.updatesSent });
       up.push({ labels: { peer }, value: p.session.state === 'Established' ? 1 : 0 });
@@ -198,6 +206,8 @@ export class MetricsServer {
       { name: 'tsbgp_bgp_prefixes_advertised', help: 'Routes announced to the neighbor on its current session, per family.', type: 'gauge', samples: advertised },
       { name: 'tsbgp_bgp_updates_received_total', help: 'UPDATE messages received from the neighbor.', type: 'counter', samples: updatesIn },
       { name: 'tsbgp_bgp_updates_sent_total', help: 'UPDATE messages sent to the neighbor.', type: 'counter', samples: updatesOut },
+      { name: 'tsbgp_bgp_bytes_received_total', help: 'Bytes read from the neighbor\'s TCP connections (BGP messages with their headers), since its session was made.', type: 'counter', samples: bytesIn },
+      { name: 'tsbgp_bgp_bytes_sent_total', help: 'Bytes handed to the neighbor\'s TCP connections, since its session was made.', type: 'counter', samples: bytesOut },
       {
         name: 'tsbgp_rib_best_path_changes_total',
         help: 'Decision process outcomes that changed a prefix\'s best path or multipath set, per family.',
@@ -214,6 +224,18 @@ export class MetricsServer {
         { name: 'tsbgp_fib_routes_failed', help: 'Prefixes whose last kernel request failed.', type: 'gauge', samples: [{ value: fib.failed }] },
         { name: 'tsbgp_fib_routes_unresolved', help: 'Prefixes with a next hop that does not resolve.', type: 'gauge', samples: [{ value: fib.unresolved }] },
       );
+      const ops = fib.operations;
+      if (ops !== undefined) {
+        families.push(
+          {
+            name: 'tsbgp_fib_operations_total',
+            help: 'Route requests sent to the kernel: add (a prefix not installed), replace (new next hops), delete.',
+            type: 'counter',
+            samples: (['add', 'replace', 'delete'] as const).map((op) => ({ labels: { op }, value: ops[op] })),
+          },
+          { name: 'tsbgp_fib_errors_total', help: 'Route requests the kernel refused (or whose answer was lost).', type: 'counter', samples: [{ value: ops.errors }] },
+        );
+      }
     }
     const count = this.delay.count;
     families.push(

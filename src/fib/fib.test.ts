@@ -69,6 +69,12 @@ describe('Fib in a namespace', () => {
 
   test('the scenario: one route, protocol bgp, metric 20, three next hops of weight 1; then two; then none', async () => {
     const set = (nextHops: string[]) => driver.call('update', { routes: [{ prefix: '172.17.254.1/32', nextHops }] });
+    const ops = async (): Promise<number[]> => {
+      const o = (await driver.call<FibStatus>('status')).operations;
+      return [o?.add ?? -1, o?.replace ?? -1, o?.delete ?? -1, o?.errors ?? -1];
+    };
+    const start = await ops();
+    const moved = async (): Promise<number[]> => (await ops()).map((n, i) => n - start[i]!);
     await set(['172.17.0.21', '172.17.0.22', '172.17.0.23']);
     await driver.call('settle');
     let routes = bgpRoutes(ns);
@@ -80,16 +86,19 @@ describe('Fib in a namespace', () => {
       { gateway: '172.17.0.22', dev: 'fa0', weight: 1, flags: [] },
       { gateway: '172.17.0.23', dev: 'fa0', weight: 1, flags: [] },
     ]);
+    assert.deepEqual(await moved(), [1, 0, 0, 0], 'one add');
 
     await set(['172.17.0.21', '172.17.0.23']);
     await driver.call('settle');
     routes = bgpRoutes(ns);
     assert.equal(routes.length, 1);
     assert.deepEqual(gatewaysOf(routes[0]), ['172.17.0.21', '172.17.0.23']);
+    assert.deepEqual(await moved(), [1, 1, 0, 0], 'then one replace');
 
     await set([]);
     await driver.call('settle');
     assert.deepEqual(bgpRoutes(ns), []);
+    assert.deepEqual(await moved(), [1, 1, 1, 0], 'then one delete');
   });
 
   test('IPv6 multipath goes in as one route as well', async () => {
@@ -146,8 +155,11 @@ describe('Fib in a namespace', () => {
     // Its resolution is left to the kernel by making the FIB believe it is a neighbour: a /32 route.
     const routes = Array.from({ length: 50 }, (_, i) => ({ prefix: `172.17.253.${i}/32`, nextHops: ['172.17.0.21'] }));
     routes.push({ prefix: '172.17.252.0/24', nextHops: ['172.17.0.255'] });
+    const errors = async (): Promise<number> => (await driver.call<FibStatus>('status')).operations?.errors ?? -1;
+    const errorsBefore = await errors();
     await driver.call('update', { routes });
     await driver.call('settle');
+    assert.equal(await errors(), errorsBefore + 1, 'the refusal is counted');
     const installed = bgpRoutes(ns);
     assert.equal(installed.length, 50, 'every good route of the batch is in');
     const rejected = logsWith(driver, 'fib route rejected');
@@ -161,6 +173,7 @@ describe('Fib in a namespace', () => {
     // Settling again does not hammer the kernel with the same refused request.
     await driver.call('settle');
     assert.equal(logsWith(driver, 'fib route rejected').length, 1);
+    assert.equal(await errors(), errorsBefore + 1);
 
     // A new next hop is tried at once and goes in.
     await driver.call('update', { routes: [{ prefix: '172.17.252.0/24', nextHops: ['172.17.0.22'] }] });

@@ -57,6 +57,17 @@ export interface FibEntryStatus {
   readonly isAdopted: boolean;
 }
 
+/** Route requests sent to the kernel since start, and those it refused. */
+export interface FibOperationCounts {
+  /** Installs of a prefix we did not hold (RTM_NEWROUTE, create or replace). */
+  readonly add: number;
+  /** New next hops for a prefix we held. */
+  readonly replace: number;
+  readonly delete: number;
+  /** Requests the kernel answered with an error (a delete's ESRCH is not one: the route is gone as asked). */
+  readonly errors: number;
+}
+
 export interface FibStatus {
   readonly state: FibState;
   readonly reason: string | undefined;
@@ -64,6 +75,8 @@ export interface FibStatus {
   readonly installed: number;
   readonly unresolved: number;
   readonly failed: number;
+  /** Requests and refusals since start (the Fib always fills it). */
+  readonly operations?: FibOperationCounts;
 }
 
 type Target = readonly KernelNextHop[];
@@ -104,6 +117,8 @@ export class Fib {
   /** Next hop address -> entries that want it, so a resolution change touches only those. */
   private readonly byNextHop = new Map<string, { readonly addr: Uint8Array; resolution: string; readonly users: Set<Entry> }>();
   private readonly dirty = new Set<Entry>();
+  /** Requests sent and refused since start (status().operations). */
+  private readonly counts = { add: 0, replace: 0, delete: 0, errors: 0 };
   private writer: KernelWriter | undefined;
   private events: NetlinkSocket | undefined;
   private stateValue: FibState = 'stopped';
@@ -434,6 +449,9 @@ export class Fib {
       flags: 0,
     };
     entry.isInFlight = true;
+    if (op === 'delete') this.counts.delete++;
+    else if (entry.installed === undefined) this.counts.add++;
+    else this.counts.replace++;
     this.writer!.request(
       (w, seq) => encodeRouteRequest(w, op, route, seq, NlmFlag.request),
       (err) => this.done(entry, op, route, err),
@@ -451,10 +469,13 @@ export class Fib {
       // A delete of a stale-metric route is followed by the install at our metric.
       if (op === 'delete' && route.metric !== this.metric) this.markDirty(entry);
     } else if (err.errno === ENOBUFS) {
+      // The answer was lost with others (receive buffer overrun): the outcome is read back.
+      this.counts.errors++;
       this.scheduleRefresh(false);
     } else if (err.errno === ECANCELED) {
       return;
     } else {
+      this.counts.errors++;
       entry.error = err;
       entry.errorSignature = op === 'delete' ? '' : signature(route.nextHops);
       this.logger.warn('fib route rejected', {
@@ -604,12 +625,17 @@ export class Fib {
         for (const e of this.entries.values()) {
           if (e.installed === undefined) continue;
           n++;
+          this.counts.delete++;
           const route: KernelRoute = { dst: e.prefix, table: this.table, protocol: this.protocol, scope: RouteScope.universe, type: RouteType.unicast, metric: e.installedMetric, tos: 0, nextHops: [], prefSrc: undefined, flags: 0 };
           writer.request(
             (w, seq) => encodeRouteRequest(w, 'delete', route, seq, NlmFlag.request),
             (err) => {
-              if (err === undefined || err.code === 'ESRCH') e.installed = undefined;
-              else this.logger.warn('fib route not removed', { prefix: e.key, code: err.code, error: err.kernelMessage ?? err.code });
+              if (err === undefined || err.code === 'ESRCH') {
+                e.installed = undefined;
+                return;
+              }
+              this.counts.errors++;
+              this.logger.warn('fib route not removed', { prefix: e.key, code: err.code, error: err.kernelMessage ?? err.code });
             },
           );
         }
@@ -635,7 +661,7 @@ export class Fib {
       if (e.desired !== undefined && e.unresolved.length > 0) unresolved++;
       if (e.error !== undefined) failed++;
     }
-    return { state: this.stateValue, reason: this.reasonValue, prefixes: this.entries.size, installed, unresolved, failed };
+    return { state: this.stateValue, reason: this.reasonValue, prefixes: this.entries.size, installed, unresolved, failed, operations: { ...this.counts } };
   }
 
   /** One prefix's state, or undefined if the FIB knows nothing of it. */

@@ -31,6 +31,12 @@ export const minSendHoldMs = 8 * 60 * 1000;
 /** How long a close waits for the last bytes to leave before it drops the connection. */
 export const closeWaitMs = 1000;
 
+/** Bytes read from and written to the transport; one counter may serve several connections. */
+export interface ByteCounters {
+  received: number;
+  sent: number;
+}
+
 /** What a connection reports to its owner. */
 export interface ConnectionHandler {
   onConnect(conn: Connection): void;
@@ -112,6 +118,8 @@ export class Connection {
     isConnected: boolean,
     private readonly clock: Clock,
     private readonly handler: ConnectionHandler,
+    /** Where the bytes of this connection are counted (its session's counters). */
+    private readonly bytes: ByteCounters = { received: 0, sent: 0 },
   ) {
     this.isConnected = isConnected;
     this.closed = new Promise((resolve) => {
@@ -161,6 +169,7 @@ export class Connection {
   }
 
   private receive(chunk: Uint8Array): void {
+    this.bytes.received += chunk.length;
     if (!this.isReading || this.isClosing) return;
     let messages: Uint8Array[];
     try {
@@ -201,6 +210,7 @@ export class Connection {
   }
 
   private write(bytes: Uint8Array): void {
+    this.bytes.sent += bytes.length;
     if (!this.transport.write(bytes)) {
       this.isBlocked = true;
       this.armSendHold();

@@ -1,8 +1,8 @@
 // tsbgpd's Prometheus endpoint with a real gobgpd peer: /healthz, /readyz, and /metrics
 // parsed twice, by a strict parser of the text exposition format 0.0.4 written from its
 // specification and by the Prometheus project's Python client (python3-prometheus-client);
-// both must read the same samples, and the counters must move as gobgpd sends routes and
-// tsbgpd announces one.
+// both must read the same samples, and the counters (UPDATEs and bytes) must move as
+// gobgpd sends routes and tsbgpd announces one.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -202,6 +202,11 @@ describe('tsbgpd --metrics-port with a gobgpd peer', () => {
     assert.equal(value(before, 'tsbgp_bgp_peer_up', { peer: address }), 1);
     const updatesBefore = value(before, 'tsbgp_bgp_updates_received_total', { peer: address }) ?? -1;
     const changesBefore = value(before, 'tsbgp_rib_best_path_changes_total', { family }) ?? 0;
+    const bytesInBefore = value(before, 'tsbgp_bgp_bytes_received_total', { peer: address }) ?? -1;
+    const bytesOutBefore = value(before, 'tsbgp_bgp_bytes_sent_total', { peer: address }) ?? -1;
+    // At least an OPEN (29 octets) and a KEEPALIVE (19) each way, and our route's UPDATE out.
+    assert.ok(bytesInBefore >= 29 + 19, `bytes received ${bytesInBefore}`);
+    assert.ok(bytesOutBefore >= 29 + 19 + 23, `bytes sent ${bytesOutBefore}`);
     assert.ok(updatesBefore >= 0);
     assert.ok((value(before, 'tsbgp_event_loop_delay_seconds_count') ?? 0) >= 0);
 
@@ -216,5 +221,8 @@ describe('tsbgpd --metrics-port with a gobgpd peer', () => {
     assert.equal(value(after, 'tsbgp_rib_prefixes', { family }), 4, 'three received and our own');
     assert.equal(value(after, 'tsbgp_bgp_prefixes_advertised', { peer: address, family }), 1);
     assert.ok((value(after, 'tsbgp_bgp_updates_sent_total', { peer: address }) ?? 0) >= 1);
+    // Three UPDATEs of at least 23 octets (RFC 4271 4.3) each came in since.
+    assert.ok((value(after, 'tsbgp_bgp_bytes_received_total', { peer: address }) ?? 0) >= bytesInBefore + 3 * 23);
+    assert.ok((value(after, 'tsbgp_bgp_bytes_sent_total', { peer: address }) ?? 0) >= bytesOutBefore);
   });
 });
