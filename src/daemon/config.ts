@@ -20,6 +20,7 @@ import { readAuthPassword, readTtlSecurity, type TtlSecurityConfig } from './tcp
 import { buildGracefulRestart, readAfiSafiOptions, readGracefulRestart, readRouteReflector, readRouteServer, type AfiSafiOptions, type GracefulRestartConfig, type GracefulRestartSettings, type PrefixLimitConfig, type RouteReflectorClientConfig } from './neighbor-options-config.js';
 import { yamlToJs } from '../lib/yaml.js';
 import { buildBfd, readBfd, type BfdConfig, type BfdSettings } from './bfd-config.js';
+import { buildAddPaths, readAddPaths, readAfiSafiAddPaths, type AddPathConfig, type AddPathSettings, type FamilyAddPathSettings } from './add-path-config.js';
 
 export type ConfigType = 'toml' | 'yaml';
 
@@ -75,6 +76,8 @@ export interface NeighborConfig {
   readonly isRouteServerClient?: boolean;
   /** bfd.config with enabled = true (bfd-config.ts; a tsbgpd extension). */
   readonly bfd?: BfdConfig;
+  /** add-paths.config per family, where it receives or sends several paths (RFC 7911; add-path-config.ts). */
+  readonly addPaths?: readonly AddPathConfig[];
 }
 
 /**
@@ -105,6 +108,10 @@ export interface PeerSettings {
   readonly isRouteServerClient?: boolean;
   /** Merged key by key with the group's (buildNeighbor), unlike the others. */
   readonly bfd?: BfdSettings;
+  /** add-paths.config of the neighbor, for families that say nothing themselves. */
+  readonly addPaths?: AddPathSettings;
+  /** afi-safis[].add-paths.config; goes with `families`. */
+  readonly afiSafiAddPaths?: readonly FamilyAddPathSettings[];
 }
 
 /** One `[[peer-groups]]` entry: a name and the neighbor keys it sets. */
@@ -205,8 +212,8 @@ const keySets = {
   ibgpMultipathConfig: { supported: ['maximum-paths'], known: [] },
   globalConfig: { supported: ['as', 'router-id', 'port', 'local-address-list'], known: [] },
   neighbor: {
-    supported: ['config', 'transport', 'timers', 'afi-safis', 'ebgp-multihop', 'apply-policy', 'graceful-restart', 'ttl-security', 'bfd', 'route-reflector', 'route-server'],
-    known: ['state', 'error-handling', 'logging-options', 'as-path-options', 'add-paths', 'use-multiple-paths'],
+    supported: ['config', 'transport', 'timers', 'afi-safis', 'ebgp-multihop', 'apply-policy', 'graceful-restart', 'ttl-security', 'bfd', 'route-reflector', 'route-server', 'add-paths'],
+    known: ['state', 'error-handling', 'logging-options', 'as-path-options', 'use-multiple-paths'],
   },
   neighborConfig: {
     supported: ['neighbor-address', 'peer-as', 'local-as', 'description', 'peer-group', 'auth-password'],
@@ -222,11 +229,11 @@ const keySets = {
   transportConfig: { supported: ['local-address', 'passive-mode', 'remote-port'], known: ['tcp-mss', 'mtu-discovery', 'ttl', 'bind-interface', 'local-port'] },
   multihopConfig: { supported: ['enabled', 'multihop-ttl'], known: [] },
   afiSafi: {
-    supported: ['config', 'mp-graceful-restart', 'prefix-limit'],
+    supported: ['config', 'mp-graceful-restart', 'prefix-limit', 'add-paths', 'long-lived-graceful-restart'],
     known: [
       'state', 'apply-policy', 'ipv4-unicast', 'ipv6-unicast', 'ipv4-labelled-unicast', 'ipv6-labelled-unicast',
       'l3vpn-ipv4-unicast', 'l3vpn-ipv6-unicast', 'l3vpn-ipv4-multicast', 'l3vpn-ipv6-multicast', 'l2vpn-vpls', 'l2vpn-evpn',
-      'route-target-membership', 'use-multiple-paths', 'long-lived-graceful-restart', 'add-paths', 'route-selection-options',
+      'route-target-membership', 'use-multiple-paths', 'route-selection-options',
     ],
   },
   afiSafiConfig: { supported: ['afi-safi-name', 'enabled'], known: [] },
@@ -507,6 +514,10 @@ function readPeerSettings(c: Checker, tbl: Table, path: string, cfg: Table, cfgP
   if (rs !== undefined) set('isRouteServerClient', rs.value, rs.path);
   const bfd = readBfd(c, tbl, path);
   if (bfd !== undefined) set('bfd', bfd.value, bfd.path);
+  const addPaths = readAddPaths(c, tbl, path);
+  if (addPaths !== undefined) set('addPaths', addPaths.value, addPaths.path);
+  const afiSafiAddPaths = readAfiSafiAddPaths(c, tbl, path);
+  if (afiSafiAddPaths !== undefined) set('afiSafiAddPaths', afiSafiAddPaths.value, afiSafiAddPaths.path);
 
   const mh = c.optionalTable(tbl, 'ebgp-multihop', path, keySets.withConfig);
   const mhPath = childPath(path, 'ebgp-multihop.config');
@@ -557,7 +568,14 @@ function buildNeighbor(address: string, own: PeerSettings, group: PeerGroupConfi
     ...(group === undefined ? {} : { peerGroup: group.name }),
     ...withNeighborOptions(s, holdTimeSec),
     ...withBfd(group?.settings.bfd, own.bfd),
+    ...withAddPaths(s, families),
   };
+}
+
+/** The addPaths field of a neighbor, when a family receives or sends several paths. */
+function withAddPaths(s: PeerSettings, families: readonly FamilyKey[]): Pick<NeighborConfig, 'addPaths'> {
+  const addPaths = buildAddPaths(s.addPaths, s.afiSafiAddPaths, families);
+  return addPaths === undefined ? {} : { addPaths };
 }
 
 /** The bfd field of a neighbor: its keys over its group's, when enabled. */
@@ -635,8 +653,12 @@ function readNeighbor(c: Checker, item: unknown, path: string, global: GlobalCon
   const n = buildNeighbor(address, own.values, parsed?.group, global);
   const family = isIPv6(address) ? 'IPv6' : 'IPv4';
   checkNeighbor(c, n, { ...parsed?.paths, ...own.paths }, family, "the neighbor's family");
+  if (parsed !== undefined) ownSettings.set(n, own.values);
   return n;
 }
+
+/** What each member of a peer group wrote itself, so that a changed group can be applied to it again (regroupNeighbor). */
+const ownSettings = new WeakMap<NeighborConfig, PeerSettings>();
 
 function unknownGroup(name: string, groups: ReadonlyMap<string, ParsedGroup>): string {
   const known = [...groups.keys()].map((g) => JSON.stringify(g)).join(', ');
@@ -715,6 +737,51 @@ export function dynamicNeighborConfig(config: DaemonConfig, address: string): { 
   // RFC 4271 8.2.1.1 PassiveTcpEstablishment: the peer's address is unknown until it connects.
   const neighbor = Object.freeze({ ...buildNeighbor(address, {}, group, config.global), isPassive: true });
   return { range, neighbor };
+}
+
+/**
+ * A member of a peer group with the group's new settings under its own; undefined if
+ * its own settings are not known (not read by this module). Throws ConfigError, naming
+ * `source`, when the result does not hold together (keepalive above the hold time).
+ */
+export function regroupNeighbor(n: NeighborConfig, group: PeerGroupConfig, global: GlobalConfig, source: string): NeighborConfig | undefined {
+  const own = ownSettings.get(n);
+  if (own === undefined) return undefined;
+  const next = buildNeighbor(n.address, own, group, global);
+  if (next.holdTimeSec !== 0 && (next.keepaliveSec < 1 || next.keepaliveSec > next.holdTimeSec)) {
+    throw new ConfigError(`${source}: neighbor ${n.address} would get keepalive-interval ${next.keepaliveSec} above its hold-time ${next.holdTimeSec}`);
+  }
+  if (next.localAddress !== undefined && isIPv6(next.localAddress) !== isIPv6(n.address)) {
+    throw new ConfigError(`${source}: neighbor ${n.address} would get local-address ${next.localAddress} of the other family`);
+  }
+  const frozen = deepFreeze(next);
+  ownSettings.set(frozen, own);
+  return frozen;
+}
+
+/**
+ * A peer group given as a `[[peer-groups]]` table of gobgpd's format (built from an API
+ * request), checked as the file's. Errors read `SOURCE: PATH: what is wrong`.
+ */
+export function parsePeerGroup(item: unknown, source: string, path: string): PeerGroupConfig {
+  const c = new Checker(source, { lineOf: () => 0 }, false);
+  const { group } = readPeerGroup(c, item, path);
+  c.finish();
+  return deepFreeze(group);
+}
+
+/**
+ * A range given as a `[[dynamic-neighbors]]` table of gobgpd's format, checked as the
+ * file's against the running configuration's peer groups.
+ */
+export function parseDynamicNeighbor(item: unknown, running: DaemonConfig, source: string, path: string): DynamicNeighborConfig {
+  const c = new Checker(source, { lineOf: () => 0 }, false);
+  // The group's keys are named as they would be in the file, for the checks against the range's family.
+  const pathsOf = (name: string): SettingPaths => ({ localAddress: `peer group ${JSON.stringify(name)} transport.config.local-address`, keepaliveSec: `peer group ${JSON.stringify(name)} timers.config.keepalive-interval` });
+  const groups = new Map<string, ParsedGroup>(running.peerGroups.map((group) => [group.name, { group, paths: pathsOf(group.name) }]));
+  const range = readDynamicNeighbor(c, item, path, running.global, groups);
+  c.finish();
+  return deepFreeze(range);
 }
 
 function readCommunity(c: Checker, value: unknown, path: string): number {

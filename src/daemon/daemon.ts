@@ -4,7 +4,8 @@
 // received routes into the RIB (best path and multipath), the originate routes sent to
 // every established peer, configuration reload by difference, and a bounded shutdown
 // with a Cease / Administrative Shutdown communication (RFC 9003). The management API
-// (api-backend.ts) reads peers and tables here and changes neighbors and local routes.
+// (api-backend.ts) reads peers and tables here and changes neighbors, peer groups,
+// dynamic-neighbors ranges and local routes (through the reload path).
 
 import { hostname as osHostname } from 'node:os';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -18,16 +19,18 @@ import type { PeerInfo, UpdateSink } from '../rib/sink.js';
 import { Rib } from '../rib/rib.js';
 import { listen, type Listener } from '../session/listener.js';
 import { tcpConnector, type Connector, type Transport } from '../session/transport.js';
-import { defaultLocalAddressList, dynamicNeighborConfig, type DaemonConfig, type GlobalConfig, type MultipathConfig, type NeighborConfig, type OriginateRoute } from './config.js';
+import { defaultLocalAddressList, dynamicNeighborConfig, regroupNeighbor, type DaemonConfig, type DynamicNeighborConfig, type GlobalConfig, type MultipathConfig, type NeighborConfig, type OriginateRoute, type PeerGroupConfig } from './config.js';
 import { RouteLogSink } from './route-log.js';
 import { PolicyWiring } from './policy-wiring.js';
 import type { DaemonPolicy } from './policy-config.js';
 import { logRibChanges, TeeSink } from './rib-log.js';
 import { MrtDumper } from './mrt-dump.js';
-import { GracefulRestartHelper } from './graceful-restart.js';
-import { changesFor, isReflectionLoop, learnedRoutes, type PropagationTarget, type Reflection } from './propagate.js';
+import { deferralPeerOf, GracefulRestartHelper, longLivedOffer, RestartingSpeaker } from './graceful-restart.js';
+import { attrsMayGo, changesFor, isReflectionLoop, learnedRoutes, nlriOf, pathChangesFor, sentKey, type PeerChanges, type PropagationTarget, type Reflection } from './propagate.js';
+import type { AttrSet } from '../rib/attr-store.js';
+import { addPathModes, withAddPathSend } from './add-path-config.js';
+import type { Nlri } from '../wire/nlri.js';
 import type { UpdateMessage } from '../wire/update.js';
-import type { RibChange } from '../rib/rib.js';
 import { maxPrefixesData, PrefixLimitGuard, type PrefixLimitExceeded } from './prefix-limit.js';
 import { TcpSecurityWiring } from './tcp-security.js';
 import { announceUpdates, endOfRibUpdates, ipv4Unicast, localRibAttributes, mergeLocalRoutes, routesForPeer, unmapAddress, UpdateSender, withdrawUpdates, type LocalRoute, type PeerRoute } from './originate.js';
@@ -96,7 +99,7 @@ interface Peer {
   config: NeighborConfig;
   readonly session: Session;
   readonly sender: UpdateSender;
-  /** What we announced on the current Established session, by prefix. */
+  /** What we announced on the current Established session, by prefix (and path identifier with ADD-PATH: sentKey). */
   readonly sent: Map<string, SentRoute>;
   /** End-of-RIB went out on the current Established session. */
   sentEndOfRib: boolean;
@@ -188,6 +191,8 @@ export class Daemon {
   private readonly peers = new Map<string, Peer>();
   /** Sessions accepted under dynamic-neighbors ranges, by address; a configured neighbor of the same address wins. */
   private readonly dynamicPeers = new Map<string, Peer>();
+  /** Each peer's PropagationTarget for its current session and settings. */
+  private readonly targets = new WeakMap<Peer, { readonly negotiated: object; readonly config: NeighborConfig; readonly info: PeerInfo; readonly target: PropagationTarget }>();
   private listeners: Listener[] = [];
   private stopping: Promise<void> | undefined;
   /** Counts and logs (debug) what peers send. */
@@ -203,12 +208,18 @@ export class Daemon {
   private peerStateListeners: PeerStateListener[] = [];
   /** Neighbors added through the API; a reload keeps them unless the file names the address. */
   private readonly apiNeighbors = new Map<string, NeighborConfig>();
+  /** Peer groups added (or changed) through the API; a reload keeps them unless the file defines the name. */
+  private readonly apiPeerGroups = new Map<string, PeerGroupConfig>();
+  /** dynamic-neighbors ranges added through the API, by prefix; kept across reloads likewise. */
+  private readonly apiRanges = new Map<string, DynamicNeighborConfig>();
   /** Routes added through the API, by prefix. */
   private readonly apiRoutes = new Map<string, LocalRoute>();
   /** The originate list in force: the configuration's and the API's. */
   private local: readonly LocalRoute[] = [];
   /** Keeps restarting peers' routes stale (RFC 4724 4.2). */
   readonly gracefulRestart: GracefulRestartHelper;
+  /** After tsbgpd -r: R and F bits in our first OPENs, advertisements deferred (RFC 4724 4.1). */
+  readonly restartingSpeaker: RestartingSpeaker;
   /** Max-prefix limits, checked before the RIB stores an UPDATE. */
   private readonly prefixLimits: PrefixLimitGuard;
   /** `[[mrt-dump]]`: table dumps of the Loc-RIB and update dumps (mrt-dump.ts); started by start(). */
@@ -229,7 +240,18 @@ export class Daemon {
     this.policy = new PolicyWiring(() => this.config, (address) => this.policyPeer(address), this.logger);
     this.rib = new Rib({ clock: this.clock, routerId: config.global.routerId, localAs: config.global.as, importPolicy: this.policy.importPolicyOf, ...(multipath === undefined ? {} : { multipath }) });
     logRibChanges(this.rib, this.logger);
-    this.rib.subscribe((changes) => this.propagate(changes));
+    this.rib.subscribe((changes) =>
+      this.propagate(
+        (target, sent, own, reflection) => changesFor(changes, target, sent, own, reflection),
+        (target) => {
+          const cache = new Map<AttrSet, boolean>();
+          return changes.some((c) => c.best !== undefined && target.families.has(c.family) && attrsMayGo(c.best.attrs, target, cache));
+        },
+      ),
+    );
+    // Every path's change matters only to sessions that send several paths (RFC 7911).
+    const isAddPathSent = (): boolean => this.allPeers().some((p) => (p.session.negotiated?.tx.addPath.size ?? 0) > 0);
+    this.rib.subscribePaths((changes) => this.propagate((target, sent, own, reflection) => pathChangesFor(this.rib, changes, target, sent, own, reflection)), isAddPathSent);
     const tap: UpdateSink = {
       onEstablished: (info) => this.tap?.onEstablished(info),
       onUpdate: (info, update) => this.tap?.onUpdate(info, update),
@@ -239,6 +261,10 @@ export class Daemon {
     this.mrtDump = config.mrtDump === undefined ? undefined : new MrtDumper(config.mrtDump, { rib: this.rib, clock: this.clock, logger: this.logger, localAs: config.global.as, routerId: config.global.routerId });
     this.routes = this.mrtDump === undefined ? new TeeSink(this.sink, tap, this.rib) : new TeeSink(this.sink, tap, this.mrtDump, this.rib);
     this.gracefulRestart = new GracefulRestartHelper({ clock: this.clock, logger: this.logger, rib: this.rib, drop: (info, reason) => this.routes.onPeerDown(info, reason) });
+    this.restartingSpeaker = new RestartingSpeaker({ clock: this.clock, logger: this.logger, peers: () => [...this.peers.values()].map((p) => deferralPeerOf(p, this.rib)), resume: () => {
+        for (const p of this.allPeers()) if (p.session.state === 'Established' && !p.sentEndOfRib) this.syncRoutes(p);
+      },
+    });
     this.prefixLimits = new PrefixLimitGuard({ clock: this.clock, logger: this.logger, rib: this.rib });
   }
 
@@ -356,6 +382,8 @@ export class Daemon {
     if (peer === undefined) return false;
     this.apiNeighbors.delete(address);
     this.peers.delete(address);
+    // Gone from the configuration in force too, so that a later change does not bring it back (a reload of the file does).
+    if (this.config.neighbors.some((n) => n.address === address)) this.config = Object.freeze({ ...this.config, neighbors: this.config.neighbors.filter((n) => n.address !== address) });
     this.syncTcpKeys();
     this.prefixLimits.release(address);
     this.gracefulRestart.forget(address, 'neighbor removed');
@@ -426,6 +454,7 @@ export class Daemon {
     if (this.stopping !== undefined) return this.stopping;
     this.prefixLimits.close();
     this.gracefulRestart.close('shutting down');
+    this.restartingSpeaker.close();
     const work = Promise.all([
       ...[...this.peers.values(), ...this.dynamicPeers.values()].map((p) => p.session.stop(communication, CeaseSubcode.administrativeShutdown)),
       ...this.listeners.map((l) => l.close().catch(() => undefined)),
@@ -454,6 +483,102 @@ export class Daemon {
    * use-multiple-paths changes need a restart: they are logged and not applied.
    */
   reload(next: DaemonConfig): ReloadSummary {
+    // Groups and ranges added through the API stay, unless the file now defines the name or prefix.
+    for (const g of next.peerGroups) this.apiPeerGroups.delete(g.name);
+    for (const r of next.dynamicNeighbors) this.apiRanges.delete(r.prefixText);
+    const peerGroups = [...next.peerGroups, ...this.apiPeerGroups.values()];
+    const dynamicNeighbors = [...next.dynamicNeighbors, ...[...this.apiRanges.values()].filter((r) => peerGroups.some((g) => g.name === r.peerGroup))];
+    const isApiKept = peerGroups.length > next.peerGroups.length || dynamicNeighbors.length > next.dynamicNeighbors.length;
+    const summary = this.apply(isApiKept ? Object.freeze({ ...next, peerGroups, dynamicNeighbors }) : next, true);
+    this.logger.info('config reloaded', { ...summary, globalNeedsRestart: summary.globalNeedsRestart.join(',') });
+    return summary;
+  }
+
+  /**
+   * Adds a peer group at runtime (kept across reloads unless the file defines the
+   * name); false if the name is taken. Neighbors and ranges may name it from now on.
+   */
+  addPeerGroup(group: PeerGroupConfig): boolean {
+    if (this.config.peerGroups.some((g) => g.name === group.name)) return false;
+    this.apiPeerGroups.set(group.name, group);
+    this.apply(Object.freeze({ ...this.config, peerGroups: [...this.config.peerGroups, group] }), false);
+    this.logger.info('peer group added', { peerGroup: group.name });
+    return true;
+  }
+
+  /**
+   * Replaces a group's settings: its configured neighbors get them under their own keys
+   * and restart if their session settings changed; its dynamic sessions end with Cease /
+   * Other Configuration Change (the peers reconnect and get them). Undefined if there is
+   * no such group; throws ConfigError (nothing changed) if a member would not hold together.
+   */
+  updatePeerGroup(group: PeerGroupConfig): ReloadSummary | undefined {
+    if (!this.config.peerGroups.some((g) => g.name === group.name)) return undefined;
+    const regroup = (n: NeighborConfig): NeighborConfig => {
+      if (n.peerGroup !== group.name) return n;
+      const next = regroupNeighbor(n, group, this.config.global, 'UpdatePeerGroup');
+      if (next === undefined) this.logger.warn('peer group change not applied to neighbor', { peer: n.address, peerGroup: group.name, reason: 'its own settings are not known since a reload kept the global settings; reload again to apply' });
+      return next ?? n;
+    };
+    // Every member is checked before anything changes.
+    const neighbors = this.config.neighbors.map(regroup);
+    const apiNeighbors = [...this.apiNeighbors.values()].map(regroup);
+    this.apiPeerGroups.set(group.name, group);
+    for (const n of apiNeighbors) this.apiNeighbors.set(n.address, n);
+    const summary = this.apply(Object.freeze({ ...this.config, neighbors, peerGroups: this.config.peerGroups.map((g) => (g.name === group.name ? group : g)) }), false);
+    this.logger.info('peer group updated', { peerGroup: group.name, neighborsRestarted: summary.neighborsRestarted, dynamicSessionsReset: summary.dynamicSessionsReset });
+    return summary;
+  }
+
+  /** Removes a peer group nothing uses any more (the caller checks); false if there is none. */
+  removePeerGroup(name: string): boolean {
+    if (!this.config.peerGroups.some((g) => g.name === name)) return false;
+    this.apiPeerGroups.delete(name);
+    this.apply(Object.freeze({ ...this.config, peerGroups: this.config.peerGroups.filter((g) => g.name !== name) }), false);
+    this.logger.info('peer group removed', { peerGroup: name });
+    return true;
+  }
+
+  /** Adds a dynamic-neighbors range: connections from it are accepted at once. False if the prefix has one. */
+  addDynamicRange(range: DynamicNeighborConfig): boolean {
+    if (this.config.dynamicNeighbors.some((r) => r.prefixText === range.prefixText)) return false;
+    this.apiRanges.set(range.prefixText, range);
+    // Sessions of a shorter range that the new one now holds are reset onto it.
+    const summary = this.apply(Object.freeze({ ...this.config, dynamicNeighbors: [...this.config.dynamicNeighbors, range] }), false);
+    this.logger.info('dynamic neighbors range added', { range: range.prefixText, peerGroup: range.peerGroup, dynamicSessionsReset: summary.dynamicSessionsReset });
+    return true;
+  }
+
+  /** Removes a range; its sessions end with Cease / Peer De-configured. Undefined if there is none. */
+  removeDynamicRange(prefixText: string): ReloadSummary | undefined {
+    if (!this.config.dynamicNeighbors.some((r) => r.prefixText === prefixText)) return undefined;
+    this.apiRanges.delete(prefixText);
+    const summary = this.apply(Object.freeze({ ...this.config, dynamicNeighbors: this.config.dynamicNeighbors.filter((r) => r.prefixText !== prefixText) }), false);
+    this.logger.info('dynamic neighbors range removed', { range: prefixText, dynamicSessionsRemoved: summary.dynamicSessionsRemoved, dynamicSessionsReset: summary.dynamicSessionsReset });
+    return summary;
+  }
+
+  /**
+   * Puts new settings in place of a configured neighbor's: its session restarts (Cease /
+   * Other Configuration Change) when a session setting changed. A neighbor of the file
+   * keeps them until the next reload. Undefined if there is no such configured neighbor.
+   */
+  updateNeighbor(n: NeighborConfig): ReloadSummary | undefined {
+    if (!this.peers.has(n.address)) return undefined;
+    const isApi = this.apiNeighbors.has(n.address);
+    if (isApi) this.apiNeighbors.set(n.address, n);
+    const neighbors = isApi ? this.config.neighbors : this.config.neighbors.map((x) => (x.address === n.address ? n : x));
+    const summary = this.apply(Object.freeze({ ...this.config, neighbors }), true);
+    this.logger.info('neighbor updated', { peer: n.address, isRestarted: summary.neighborsRestarted > 0 });
+    return summary;
+  }
+
+  /**
+   * The difference between the configuration in force and `next` put in force (see
+   * reload). `isResync`: bring what every established peer has from us in line (a file
+   * may change routes and policies; a group or range change does not).
+   */
+  private apply(next: DaemonConfig, isResync: boolean): ReloadSummary {
     const old = this.config;
     const needsRestart = globalChanges(old, next);
     if (needsRestart.length > 0) {
@@ -524,13 +649,15 @@ export class Daemon {
     const routesAdded = [...after.keys()].filter((p) => !before.has(p)).length;
     const routesRemoved = [...before.keys()].filter((p) => !after.has(p)).length;
     const routesChanged = [...after].filter(([p, sig]) => before.has(p) && before.get(p) !== sig).length;
-    this.updateLocalRib(mergeLocalRoutes(effective.originate, this.apiRoutes));
-    for (const [address, peer] of this.peers) {
-      if (!fresh.has(address) && peer.session.state === 'Established') this.syncRoutes(peer);
+    if (isResync) {
+      this.updateLocalRib(mergeLocalRoutes(effective.originate, this.apiRoutes));
+      for (const [address, peer] of this.peers) {
+        if (!fresh.has(address) && peer.session.state === 'Established') this.syncRoutes(peer);
+      }
+      for (const peer of this.dynamicPeers.values()) if (peer.session.state === 'Established') this.syncRoutes(peer);
+      // Export policies took effect in the syncs above; import policies re-run over what peers sent.
+      this.policy.reapplyImports(this.rib);
     }
-    for (const peer of this.dynamicPeers.values()) if (peer.session.state === 'Established') this.syncRoutes(peer);
-    // Export policies took effect in the syncs above; import policies re-run over what peers sent.
-    this.policy.reapplyImports(this.rib);
 
     const summary: ReloadSummary = {
       added: neighborsAdded + routesAdded + groups.added + rangeChanges.added,
@@ -551,7 +678,6 @@ export class Daemon {
       dynamicSessionsReset,
       globalNeedsRestart: needsRestart,
     };
-    this.logger.info('config reloaded', { ...summary, globalNeedsRestart: needsRestart.join(',') });
     return summary;
   }
 
@@ -566,6 +692,7 @@ export class Daemon {
         routes.onEstablished(info);
         const negotiated = session.negotiated;
         if (negotiated !== undefined) this.gracefulRestart.onEstablished(info, negotiated, peer.config.gracefulRestart);
+        this.restartingSpeaker.onEstablished(info.address, session.config);
         this.syncRoutes(peer);
       },
       onUpdate: (info, update) => {
@@ -577,6 +704,7 @@ export class Daemon {
       onEndOfRib: (info, family) => {
         routes.onEndOfRib(info, family);
         this.gracefulRestart.onEndOfRib(info, family);
+        this.restartingSpeaker.check();
       },
       onPeerDown: (info, reason) => {
         peer.sender.clear();
@@ -680,7 +808,9 @@ export class Daemon {
       families: n.families,
       hostname: this.hostname,
       isRouteRefresh: true,
-      ...(n.gracefulRestart === undefined ? {} : { gracefulRestart: { restartTimeSec: n.gracefulRestart.restartTimeSec, families: n.gracefulRestart.isHelperOnly ? [] : (n.gracefulRestart.families ?? n.families) } }),
+      ...(n.addPaths === undefined ? {} : { addPath: addPathModes(n.addPaths) }),
+      ...(n.gracefulRestart === undefined ? {} : { gracefulRestart: this.restartingSpeaker.offer(n.address, { restartTimeSec: n.gracefulRestart.restartTimeSec, families: n.gracefulRestart.isHelperOnly ? [] : (n.gracefulRestart.families ?? n.families) }) }),
+      ...(longLivedOffer(n.gracefulRestart) === undefined ? {} : { longLivedGracefulRestart: longLivedOffer(n.gracefulRestart)! }),
       ...(n.idleHoldTimeAfterResetSec === undefined ? {} : { idleHoldSec: n.idleHoldTimeAfterResetSec }),
     };
   }
@@ -706,24 +836,26 @@ export class Daemon {
     const negotiated = peer.session.negotiated;
     if (info === undefined || negotiated === undefined) return;
     const isNewSession = !peer.sentEndOfRib;
+    // RFC 4724 4.1: after our restart, nothing goes out before the peers' End-of-RIB (resume() sends it).
+    if (isNewSession && this.restartingSpeaker.isDeferring) return;
     const ctx = negotiated.tx;
     const families = info.families.size > 0 ? info.families : new Set([ipv4Unicast]);
     const target = { families, isEbgp: info.isEbgp, localAs: peer.config.localAs, localAddress: this.localAddressOf(peer), ctx };
     const own = routesForPeer(this.local, target);
-    const learned = learnedRoutes(this.rib, this.propagationTarget(peer, info, families), new Set(this.local.map((r) => r.prefixText)), this.reflection());
+    const learned = learnedRoutes(this.rib, this.propagationTarget(peer, info, families), new Set(this.local.map((r) => r.prefixText)), this.reflection(), peer.sent);
     const { routes, skipped } = this.policy.exportRoutes(info.address, { routes: [...own.routes, ...learned], skipped: own.skipped }, info.isEbgp);
     for (const s of skipped) this.logger.warn('route not announced', { peer: info.address, prefix: s.prefixText, family: familyName(s.family), reason: s.reason });
 
-    const desired = new Map<string, PeerRoute>(routes.map((r) => [r.prefixText, r]));
-    const gone: Prefix[] = [];
+    const desired = new Map<string, PeerRoute>(routes.map((r) => [sentKey(r), r]));
+    const gone: (Prefix | Nlri)[] = [];
     for (const [text, sent] of peer.sent) {
       if (!desired.has(text)) {
-        gone.push(sent.prefix);
+        gone.push(nlriOf(sent));
         peer.sent.delete(text);
       }
     }
-    const changed = routes.filter((r) => peer.sent.get(r.prefixText)?.signature !== r.signature);
-    for (const r of changed) peer.sent.set(r.prefixText, r);
+    const changed = routes.filter((r) => peer.sent.get(sentKey(r))?.signature !== r.signature);
+    for (const r of changed) peer.sent.set(sentKey(r), r);
     peer.stats.advertised.clear();
     for (const r of peer.sent.values()) peer.stats.advertised.set(r.family, (peer.stats.advertised.get(r.family) ?? 0) + 1);
     const updates = [...withdrawUpdates(gone, ctx), ...announceUpdates(changed, ctx)];
@@ -735,8 +867,20 @@ export class Daemon {
     peer.sender.send(updates);
   }
 
-  /** What the propagation of learned routes needs to know of a peer. */
+  /**
+   * What the propagation of learned routes needs to know of a peer, kept while its
+   * session and settings are the same: every batch of RIB changes asks for every peer's.
+   */
   private propagationTarget(peer: Peer, info: PeerInfo, families: ReadonlySet<FamilyKey>): PropagationTarget {
+    const negotiated = peer.session.negotiated;
+    const cached = this.targets.get(peer);
+    if (cached !== undefined && cached.negotiated === negotiated && cached.config === peer.config && cached.info === info) return cached.target;
+    const target = this.buildPropagationTarget(peer, info, families);
+    if (negotiated !== undefined) this.targets.set(peer, { negotiated, config: peer.config, info, target });
+    return target;
+  }
+
+  private buildPropagationTarget(peer: Peer, info: PeerInfo, families: ReadonlySet<FamilyKey>): PropagationTarget {
     const c = peer.config;
     return {
       address: info.address,
@@ -747,6 +891,8 @@ export class Daemon {
       families,
       ...(c.routeReflectorClient === undefined ? {} : { isRouteReflectorClient: true }),
       ...(c.isRouteServerClient === true ? { isRouteServerClient: true } : {}),
+      ...withAddPathSend(c.addPaths, peer.session.negotiated?.tx.addPath),
+      ...(peer.session.negotiated?.longLivedGracefulRestart === undefined ? {} : { llgrFamilies: new Set(peer.session.negotiated.longLivedGracefulRestart.keys()) }),
     };
   }
 
@@ -777,36 +923,49 @@ export class Daemon {
    * best routes announced, lost ones withdrawn, export policy applied, through each
    * peer's sender (its back-pressure). Our own prefixes are syncRoutes' business.
    */
-  private propagate(changes: readonly RibChange[]): void {
+  private propagate(
+    changesOf: (target: PropagationTarget, sent: ReadonlyMap<string, PeerRoute>, own: ReadonlySet<string>, reflection: Reflection | undefined) => PeerChanges,
+    mayAnyGo?: (target: PropagationTarget) => boolean,
+  ): void {
     let own: Set<string> | undefined;
     const reflection = this.reflection();
+    // Peers of one AS and kind that have nothing from us: when the batch has nothing their
+    // AS can take (their own routes, as a cluster's nodes send), one look serves them all.
+    const quiet = new Map<string, boolean>();
     for (const peer of this.allPeers()) {
       const info = peer.session.peerInfo;
       const negotiated = peer.session.negotiated;
       if (!peer.sentEndOfRib || info === undefined || negotiated === undefined) continue;
       own ??= new Set(this.local.map((r) => r.prefixText));
       const families = info.families.size > 0 ? info.families : new Set([ipv4Unicast]);
-      const { announce, withdraw } = changesFor(changes, this.propagationTarget(peer, info, families), peer.sent, own, reflection);
+      const target = this.propagationTarget(peer, info, families);
+      if (mayAnyGo !== undefined && peer.sent.size === 0) {
+        const kind = `${String(target.isEbgp)} ${target.peerAs} ${[...families].join(',')}`;
+        let isQuiet = quiet.get(kind);
+        if (isQuiet === undefined) quiet.set(kind, (isQuiet = !mayAnyGo(target)));
+        if (isQuiet) continue;
+      }
+      const { announce, withdraw } = changesOf(target, peer.sent, own, reflection);
       if (announce.length === 0 && withdraw.length === 0) continue;
       const exported = this.policy.exportRoutes(info.address, { routes: announce }, info.isEbgp).routes;
-      const kept = new Set(exported.map((r) => r.prefixText));
+      const kept = new Set(exported.map(sentKey));
       // What export policy now rejects leaves the peer too.
-      for (const r of announce) if (!kept.has(r.prefixText) && peer.sent.has(r.prefixText)) withdraw.push(r.prefixText);
-      const gone: Prefix[] = [];
+      for (const r of announce) if (!kept.has(sentKey(r)) && peer.sent.has(sentKey(r))) withdraw.push(sentKey(r));
+      const gone: (Prefix | Nlri)[] = [];
       const count = (family: FamilyKey, by: number): void => {
         peer.stats.advertised.set(family, (peer.stats.advertised.get(family) ?? 0) + by);
       };
       for (const text of withdraw) {
         const sent = peer.sent.get(text);
         if (sent === undefined) continue;
-        gone.push(sent.prefix);
+        gone.push(nlriOf(sent));
         peer.sent.delete(text);
         count(sent.family, -1);
       }
-      const changed = exported.filter((r) => peer.sent.get(r.prefixText)?.signature !== r.signature);
+      const changed = exported.filter((r) => peer.sent.get(sentKey(r))?.signature !== r.signature);
       for (const r of changed) {
-        if (!peer.sent.has(r.prefixText)) count(r.family, 1);
-        peer.sent.set(r.prefixText, r);
+        if (!peer.sent.has(sentKey(r))) count(r.family, 1);
+        peer.sent.set(sentKey(r), r);
       }
       if (gone.length === 0 && changed.length === 0) continue;
       if (this.logger.isDebug) this.logger.debug('routes propagated', { peer: info.address, announced: changed.length, withdrawn: gone.length });

@@ -12,6 +12,7 @@ import { ConfigError, configTypeOf, loadConfig, type ConfigType, type DaemonConf
 import { Daemon, defaultShutdownMessage, defaultShutdownTimeoutMs } from './daemon.js';
 import { DaemonApiBackend } from './api-backend.js';
 import { FibWiring } from './fib-wiring.js';
+import { deferralTimeOf, preservedFamilies } from './graceful-restart.js';
 import { BfdWiring } from './bfd-wiring.js';
 import { MetricsServer, defaultMetricsHost } from './metrics.js';
 
@@ -43,8 +44,11 @@ Options:
                               (RFC 9003; default: "${defaultShutdownMessage}")
       --allow-unsupported     start even if the file has gobgpd keys tsbgpd does not
                               implement yet (each is logged as a warning)
-  -r, --graceful-restart      this run ends in a restart: keep our kernel routes at
-                              shutdown for the next start to adopt (see [zebra.config])
+  -r, --graceful-restart      graceful restart (RFC 4724): this run follows a restart
+                              (OPENs carry the Restart State bit, and Forwarding State
+                              when the FIB runs; advertisements wait for the peers'
+                              End-of-RIB) and ends in one (our kernel routes are kept at
+                              shutdown for the next start to adopt, see [zebra.config])
       --check                 check the configuration, print "configuration OK" or the
                               error, and exit
       --api-hosts LIST        management API (gRPC, GoBGP v3 service: the gobgp CLI
@@ -85,7 +89,7 @@ export interface DaemonArgs {
   readonly shutdownMessage: string;
   readonly allowUnsupported: boolean;
   readonly isCheck: boolean;
-  /** -r: keep the FIB's kernel routes at shutdown (a restart follows). */
+  /** -r: this run follows a graceful restart (R/F bits, deferral) and keeps the FIB's kernel routes at shutdown. */
   readonly isGracefulRestart?: boolean;
   /** The management API's settings; undefined with --no-api. */
   readonly api?: ApiArgs;
@@ -330,7 +334,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   });
 
   // Before the sessions: our routes in the kernel are adopted before any is learned again.
-  await fib.start();
+  const fibStatus = await fib.start();
+  // RFC 4724 4.1: R (and F where the FIB kept our routes) in the first OPENs, advertisements deferred.
+  if (args.isGracefulRestart === true) daemon.restartingSpeaker.begin(preservedFamilies(fibStatus), deferralTimeOf(daemon.currentConfig.neighbors));
   bfd.start();
   try {
     await daemon.start();

@@ -71,14 +71,14 @@ enabled = false
   assert.equal(c.neighbors[1]!.gracefulRestart, undefined);
 });
 
-test('errors name the key: restart-time over 12 bits, max-prefixes missing, long-lived asked for', () => {
+test('errors name the key: restart-time over 12 bits, max-prefixes missing, notification-enabled asked for', () => {
   const nb = (extra: string): string => `${head}[[neighbors]]\n[neighbors.config]\nneighbor-address = "10.0.0.2"\npeer-as = 64522\n${extra}`;
   assert.throws(() => parseConfig(nb('[neighbors.graceful-restart.config]\nrestart-time = 4096\n'), 'toml', 'f.toml'), (e: unknown) => e instanceof ConfigError && /^f\.toml:9: neighbors\[0\]\.graceful-restart\.config\.restart-time: expected an integer from 1 to 4095, got 4096$/.test(e.message));
   assert.throws(
     () => parseConfig(nb('[[neighbors.afi-safis]]\n[neighbors.afi-safis.config]\nafi-safi-name = "ipv4-unicast"\n[neighbors.afi-safis.prefix-limit.config]\nrestart-timer = 5\n'), 'toml', 'f.toml'),
     /neighbors\[0\]\.afi-safis\[0\]\.prefix-limit\.config\.max-prefixes: missing/,
   );
-  assert.throws(() => parseConfig(nb('[neighbors.graceful-restart.config]\nlong-lived-enabled = true\n'), 'toml', 'f.toml'), /graceful-restart\.config\.long-lived-enabled: not supported by tsbgpd yet/);
+  assert.throws(() => parseConfig(nb('[neighbors.graceful-restart.config]\nnotification-enabled = true\n'), 'toml', 'f.toml'), /graceful-restart\.config\.notification-enabled: not supported by tsbgpd yet/);
 });
 
 test('route-reflector-client with its cluster ID, route-server-client; a bad cluster ID named', () => {

@@ -1,5 +1,7 @@
 // A neighbor's (or peer group's) graceful restart keys (RFC 4724; gobgpd's
-// `graceful-restart.config` and per family `mp-graceful-restart.config`) and per family
+// `graceful-restart.config` and per family `mp-graceful-restart.config`), long-lived
+// graceful restart (RFC 9494; `long-lived-enabled` and per family
+// `long-lived-graceful-restart.config`) and per family
 // max-prefix limits (RFC 4486; gobgpd's `afi-safis.prefix-limit.config`), as tsbgpd reads
 // them. config.ts hooks these readers into its neighbor and peer group parsing.
 
@@ -17,6 +19,20 @@ export interface GracefulRestartSettings {
   readonly staleRoutesTimeSec?: number;
   /** helper-only: keep a restarting peer's routes, but list no family ourselves. */
   readonly isHelperOnly: boolean;
+  /** deferral-time: after a restart (tsbgpd -r), the longest wait for the peers' End-of-RIB before advertising. */
+  readonly deferralTimeSec?: number;
+  /** long-lived-enabled: long-lived graceful restart (RFC 9494) for the families that enable it. */
+  readonly isLongLivedEnabled?: boolean;
+}
+
+/** One family's `long-lived-graceful-restart.config` with enabled = true. */
+export interface LongLivedFamilyConfig {
+  readonly family: FamilyKey;
+  /**
+   * restart-time: the long-lived stale time we offer (RFC 9494 3), and the longest we
+   * keep a peer's long-lived stale routes of the family, whatever it offers.
+   */
+  readonly staleTimeSec: number;
 }
 
 /** A neighbor's graceful restart with defaults applied. */
@@ -27,6 +43,10 @@ export interface GracefulRestartConfig {
   readonly isHelperOnly: boolean;
   /** Families with mp-graceful-restart enabled; every negotiated family when none says. */
   readonly families?: readonly FamilyKey[];
+  /** deferral-time when written (the restarting side's wait, RFC 4724 4.1; 360 s by default). */
+  readonly deferralTimeSec?: number;
+  /** Families with long-lived graceful restart (long-lived-enabled and the family's enabled); absent: none. */
+  readonly longLived?: readonly LongLivedFamilyConfig[];
 }
 
 /** One family's `prefix-limit.config`. */
@@ -44,6 +64,8 @@ export interface PrefixLimitConfig {
 export interface AfiSafiOptions {
   /** Families with `mp-graceful-restart.config.enabled = true`; undefined when none mentions it. */
   readonly gracefulRestartFamilies?: readonly FamilyKey[];
+  /** Families with `long-lived-graceful-restart.config.enabled = true`. */
+  readonly longLivedFamilies?: readonly LongLivedFamilyConfig[];
   readonly prefixLimits: readonly PrefixLimitConfig[];
 }
 
@@ -51,10 +73,13 @@ export interface AfiSafiOptions {
 export const maxRestartTimeSec = 4095;
 /** As FRR's stalepath-time: a restarted peer gets this long for its End-of-RIB. */
 export const defaultStaleRoutesTimeSec = 360;
+/** RFC 9494 3: the long-lived stale time is 24 bits. */
+export const maxLongLivedStaleTimeSec = 0xffffff;
 
 const grKeys = { supported: ['enabled', 'restart-time', 'stale-routes-time', 'helper-only', 'deferral-time', 'notification-enabled', 'long-lived-enabled'], known: [] };
 const withConfig = { supported: ['config'], known: ['state'] };
 const enabledOnly = { supported: ['enabled'], known: [] };
+const longLivedKeys = { supported: ['enabled', 'restart-time'], known: [] };
 const prefixLimitKeys = { supported: ['max-prefixes', 'shutdown-threshold-pct', 'restart-timer'], known: [] };
 
 const familyNames: Readonly<Record<string, FamilyKey>> = {
@@ -70,11 +95,9 @@ export function readGracefulRestart(c: Checker, tbl: Readonly<Record<string, unk
   if (cfg === undefined) return undefined;
   const at = (key: string): string => childPath(childPath(grPath, 'config'), key);
   // Written as false these say what tsbgpd does anyway; true asks for what it lacks.
-  for (const key of ['notification-enabled', 'long-lived-enabled']) if (cfg[key] !== undefined && c.bool(cfg[key], at(key))) c.markUnsupported(at(key));
-  if (cfg['deferral-time'] !== undefined) {
-    c.integer(cfg['deferral-time'], at('deferral-time'), 0, 65535);
-    c.warn(at('deferral-time'), 'accepted but not used: tsbgpd does not defer its best path selection after a restart');
-  }
+  if (cfg['notification-enabled'] !== undefined && c.bool(cfg['notification-enabled'], at('notification-enabled'))) c.markUnsupported(at('notification-enabled'));
+  const isLongLivedEnabled = cfg['long-lived-enabled'] === undefined ? false : c.bool(cfg['long-lived-enabled'], at('long-lived-enabled'));
+  const deferralTimeSec = cfg['deferral-time'] === undefined ? undefined : c.integer(cfg['deferral-time'], at('deferral-time'), 0, 65535);
   const restartTimeSec = cfg['restart-time'] === undefined ? undefined : c.integer(cfg['restart-time'], at('restart-time'), 1, maxRestartTimeSec);
   const staleRoutesTimeSec = cfg['stale-routes-time'] === undefined ? undefined : c.integer(cfg['stale-routes-time'], at('stale-routes-time'), 1, 65535);
   return {
@@ -83,6 +106,8 @@ export function readGracefulRestart(c: Checker, tbl: Readonly<Record<string, unk
       ...(restartTimeSec === undefined ? {} : { restartTimeSec }),
       ...(staleRoutesTimeSec === undefined ? {} : { staleRoutesTimeSec }),
       isHelperOnly: cfg['helper-only'] === undefined ? false : c.bool(cfg['helper-only'], at('helper-only')),
+      ...(deferralTimeSec === undefined ? {} : { deferralTimeSec }),
+      ...(isLongLivedEnabled ? { isLongLivedEnabled } : {}),
     },
     path: childPath(grPath, 'config'),
   };
@@ -97,6 +122,7 @@ export function readAfiSafiOptions(c: Checker, tbl: Readonly<Record<string, unkn
   if (!Array.isArray(list)) return undefined;
   let grFamilies: FamilyKey[] | undefined;
   const prefixLimits: PrefixLimitConfig[] = [];
+  const longLivedFamilies: LongLivedFamilyConfig[] = [];
   list.forEach((item: unknown, i) => {
     const itemPath = `${childPath(path, 'afi-safis')}[${i}]`;
     const entry = item as Readonly<Record<string, unknown>>;
@@ -110,6 +136,8 @@ export function readAfiSafiOptions(c: Checker, tbl: Readonly<Record<string, unkn
       const p = childPath(itemPath, 'mp-graceful-restart.config.enabled');
       if (mpCfg['enabled'] !== undefined && c.bool(mpCfg['enabled'], p)) grFamilies.push(family);
     }
+    const ll = readLongLivedFamily(c, entry, itemPath, family);
+    if (ll !== undefined) longLivedFamilies.push(ll);
     const pl = c.optionalTable(entry, 'prefix-limit', itemPath, withConfig);
     const plPath = childPath(itemPath, 'prefix-limit.config');
     const plCfg = pl === undefined ? undefined : c.optionalTable(pl, 'config', childPath(itemPath, 'prefix-limit'), prefixLimitKeys);
@@ -121,7 +149,19 @@ export function readAfiSafiOptions(c: Checker, tbl: Readonly<Record<string, unkn
     const restartTimerSec = plCfg['restart-timer'] === undefined ? 0 : c.integer(plCfg['restart-timer'], at('restart-timer'), 0, 65535);
     prefixLimits.push({ family, maxPrefixes, shutdownThresholdPct, restartTimerSec });
   });
-  return { ...(grFamilies === undefined ? {} : { gracefulRestartFamilies: grFamilies }), prefixLimits };
+  return { ...(grFamilies === undefined ? {} : { gracefulRestartFamilies: grFamilies }), ...(longLivedFamilies.length === 0 ? {} : { longLivedFamilies }), prefixLimits };
+}
+
+/** A family's `long-lived-graceful-restart.config` when enabled; restart-time is then required (RFC 9494 has no default). */
+function readLongLivedFamily(c: Checker, entry: Readonly<Record<string, unknown>>, itemPath: string, family: FamilyKey): LongLivedFamilyConfig | undefined {
+  const ll = c.optionalTable(entry, 'long-lived-graceful-restart', itemPath, withConfig);
+  const llPath = childPath(itemPath, 'long-lived-graceful-restart');
+  const cfg = ll === undefined ? undefined : c.optionalTable(ll, 'config', llPath, longLivedKeys);
+  if (cfg === undefined) return undefined;
+  const at = (key: string): string => childPath(childPath(llPath, 'config'), key);
+  if (cfg['enabled'] === undefined || !c.bool(cfg['enabled'], at('enabled'))) return undefined;
+  if (cfg['restart-time'] === undefined) c.failWith(at('restart-time'), 'missing (the long-lived stale time in seconds, 1 to 16777215)');
+  return { family, staleTimeSec: c.integer(cfg['restart-time'], at('restart-time'), 1, maxLongLivedStaleTimeSec) };
 }
 
 /** A neighbor's graceful restart with its defaults (restart time: the hold time, at most 4095). */
@@ -134,6 +174,8 @@ export function buildGracefulRestart(gr: GracefulRestartSettings | undefined, af
     staleRoutesTimeSec: gr.staleRoutesTimeSec ?? defaultStaleRoutesTimeSec,
     isHelperOnly: gr.isHelperOnly,
     ...(families === undefined ? {} : { families }),
+    ...(gr.deferralTimeSec === undefined ? {} : { deferralTimeSec: gr.deferralTimeSec }),
+    ...(gr.isLongLivedEnabled === true && afiSafi?.longLivedFamilies !== undefined ? { longLived: afiSafi.longLivedFamilies } : {}),
   };
 }
 

@@ -243,6 +243,17 @@ export class AdjRibIn {
     this.staleRoutes = this.routeTotal;
   }
 
+  /**
+   * Stores a route as stale (it must have its id; its prefix and path id are not held):
+   * a stale route put back with new attributes (LLGR_STALE, RFC 9494 4.3).
+   */
+  putStale(key: PrefixKey, route: Route): void {
+    this.stale ??= createIdTable(this.isIpv4);
+    if (this.putIn(this.stale, key, route) !== undefined) throw new Error('putStale: the prefix and path id are held already');
+    this.staleRoutes++;
+    this.routeTotal++;
+  }
+
   /** Takes out every route still stale; visits each prefix with its stale routes. */
   sweepStale(visit: (key: PrefixKey, routes: readonly Route[]) => void): void {
     const stale = this.stale;

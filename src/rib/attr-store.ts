@@ -4,7 +4,7 @@
 // (RFC 4271 9.1.2.2, RFC 4456 9, RFC 5065 5.3) are worked out here once per set.
 
 import { Buffer } from 'node:buffer';
-import { AsSegmentType, Origin, type AsPathSegment, type PathAttributes } from '../wire/attributes/types.js';
+import { AsSegmentType, Origin, WellKnownCommunity, type AsPathSegment, type PathAttributes } from '../wire/attributes/types.js';
 
 /** Says whether a next hop (4 or 16 bytes) can be reached (RFC 4271 9.1.2.1). */
 export type NextHopResolver = (nextHop: Uint8Array) => boolean;
@@ -28,6 +28,8 @@ export class AttrSet {
   /** ORIGINATOR_ID as a number, which stands for the peer's router ID (RFC 4456 9). */
   readonly originatorId: number | undefined;
   readonly clusterListLength: number;
+  /** Carries LLGR_STALE (RFC 9494 4.3): loses to any route that does not. */
+  readonly isLlgrStale: boolean;
 
   constructor(
     /** The store's key; unique among live sets. */
@@ -55,6 +57,7 @@ export class AttrSet {
     this.med = attributes.med;
     this.originatorId = attributes.originatorId !== undefined ? uint32(attributes.originatorId) : undefined;
     this.clusterListLength = attributes.clusterList?.length ?? 0;
+    this.isLlgrStale = attributes.communities?.includes(WellKnownCommunity.llgrStale) === true;
   }
 }
 
@@ -102,6 +105,12 @@ export class AttrStore {
     return this.sets.size;
   }
 
+  /** True if `test` holds for one of the sets alive (stops at the first). */
+  some(test: (attrs: AttrSet) => boolean): boolean {
+    for (const a of this.sets.values()) if (test(a)) return true;
+    return false;
+  }
+
   /**
    * The shared set for a received UPDATE's attributes: `attrKey` is the UPDATE's attribute
    * bytes without the MP attributes, so the next hop of MP_REACH_NLRI is part of the key
@@ -145,6 +154,22 @@ export class AttrStore {
     const found = this.sets.get(key);
     if (found !== undefined) return found;
     return this.add(key, attributes, nextHop, linkLocalNextHop, isEbgp, true);
+  }
+
+  /**
+   * `from` with LLGR_STALE added to its communities (RFC 9494 4.3), everything else as
+   * it was; `from` itself when it carries the community already. Keyed by `from`'s key,
+   * so every route of one set lands in one set again.
+   */
+  internLlgrStale(from: AttrSet): AttrSet {
+    if (from.isLlgrStale) return from;
+    const key = '\u0005' + from.key;
+    const found = this.sets.get(key);
+    if (found !== undefined) return found;
+    const communities = [...(from.attributes.communities ?? []), WellKnownCommunity.llgrStale];
+    // A LOCAL_PREF that counts on an external route was written by our import policy.
+    const isLocalPrefOurs = from.isEbgp && from.localPref !== undefined;
+    return this.add(key, { ...from.attributes, communities }, from.nextHop, from.linkLocalNextHop, from.isEbgp, isLocalPrefOurs);
   }
 
   private add(key: string, attributes: PathAttributes, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean, isLocalPrefOurs = false): AttrSet {

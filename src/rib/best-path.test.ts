@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseAddress } from '../lib/address.js';
-import { AsSegmentType, Origin } from '../wire/attributes/types.js';
+import { AsSegmentType, Origin, WellKnownCommunity } from '../wire/attributes/types.js';
 import {
   DecisionStep,
   compareRoutes,
@@ -35,6 +35,12 @@ const cases: readonly Case[] = [
     winner: makeRoute({ peer: '10.0.0.2', ...ibgp, attributes: { localPref: 100 } }),
     loser: makeRoute({ peer: '10.0.0.1', ...ibgp, attributes: { localPref: 500 }, isReachable: false }),
     step: DecisionStep.nextHopReachable,
+  },
+  {
+    label: 'a route carrying LLGR_STALE loses to one without it, whatever its LOCAL_PREF (RFC 9494 4.3)',
+    winner: makeRoute({ peer: '10.0.0.2', ...ibgp, attributes: { localPref: 100 } }),
+    loser: makeRoute({ peer: '10.0.0.1', ...ibgp, attributes: { localPref: 500, communities: [WellKnownCommunity.llgrStale] } }),
+    step: DecisionStep.llgrStale,
   },
   {
     label: 'higher LOCAL_PREF wins over a shorter AS_PATH',

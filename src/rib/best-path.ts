@@ -11,6 +11,8 @@ import type { Route } from './route.js';
 export const DecisionStep = {
   /** RFC 4271 9.1.2.1: a route whose next hop cannot be resolved is not usable. */
   nextHopReachable: 'next-hop-reachable',
+  /** RFC 9494 4.3: a route carrying LLGR_STALE loses to any route that does not. */
+  llgrStale: 'llgr-stale',
   /** RFC 4271 9.1.1: highest degree of preference (LOCAL_PREF). */
   localPref: 'local-pref',
   /** Routes this speaker originates win over learned ones (common operator practice). */
@@ -104,6 +106,7 @@ export const decisionSteps: readonly StepRow[] = [
     step: DecisionStep.nextHopReachable,
     compare: (a, b) => (a.attrs.isReachable === b.attrs.isReachable ? 0 : a.attrs.isReachable ? -1 : 1),
   },
+  { step: DecisionStep.llgrStale, compare: (a, b) => (a.attrs.isLlgrStale === b.attrs.isLlgrStale ? 0 : a.attrs.isLlgrStale ? 1 : -1) },
   { step: DecisionStep.localPref, compare: (a, b, o) => localPrefOf(b, o) - localPrefOf(a, o) },
   { step: DecisionStep.localOrigin, compare: (a, b) => (a.peer.isLocal === b.peer.isLocal ? 0 : a.peer.isLocal ? -1 : 1) },
   { step: DecisionStep.asPathLength, compare: (a, b, o) => (o.ignoreAsPathLength ? 0 : a.attrs.asPathLength - b.attrs.asPathLength) },

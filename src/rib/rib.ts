@@ -14,14 +14,16 @@ import { AttrType } from '../wire/attributes/types.js';
 import type { UpdateMessage } from '../wire/update.js';
 import { AdjRibIn } from './adj-rib-in.js';
 import { AttrStore, allReachable, isSameContent, uint32, type AttrSet, type NextHopResolver } from './attr-store.js';
-import { defaultDecisionOptions, noMultipath, noRoutes, type BestReason, type DecisionOptions, type MultipathOptions } from './best-path.js';
+import { defaultDecisionOptions, noMultipath, noRoutes, selectTop, type BestReason, type DecisionOptions, type MultipathOptions } from './best-path.js';
 import { LocRib, bestOf, multipathOf, pathsOf, sameRoutes, type LocValue, type RibChange } from './loc-rib.js';
 import { comparePrefixKeys, formatPrefixKey, ipv4KeyRaw, ipv6KeyRaw, prefixKey, type PrefixKey } from './prefix-key.js';
 import type { ImportPolicy, ImportPolicyOf, ImportRoute } from './import-policy.js';
 import { RibPeer, Route, tickMs } from './route.js';
+import { markLlgrStaleIn, type LlgrOps, type LlgrStaleCounts } from './llgr.js';
 import type { PeerInfo, UpdateSink } from './sink.js';
 
 export type { RibChange } from './loc-rib.js';
+export type { LlgrStaleCounts } from './llgr.js';
 export type { Route } from './route.js';
 export type { ImportPolicy, ImportPolicyOf, ImportRoute } from './import-policy.js';
 
@@ -47,6 +49,15 @@ export interface RibOptions {
 
 /** Gets every change of one UPDATE (or one larger operation, in chunks) at once. */
 export type RibListener = (changes: readonly RibChange[]) => void;
+
+/** A prefix whose candidate routes changed in any way, not only its best route or multipath set. */
+export interface PathChange {
+  readonly family: FamilyKey;
+  readonly key: PrefixKey;
+}
+
+/** Gets the prefixes whose routes changed, batched as RibListener's changes; a prefix may come twice. */
+export type PathListener = (changes: readonly PathChange[]) => void;
 
 /** A prefix of the Loc-RIB, as queries return it. */
 export interface LocRibEntry {
@@ -108,6 +119,10 @@ export class Rib implements UpdateSink {
   private readonly local: PeerState;
   private listeners: RibListener[] = [];
   private changes: RibChange[] = [];
+  private pathListeners: { readonly listener: PathListener; readonly isActive: () => boolean }[] = [];
+  private pathChanges: PathChange[] = [];
+  /** Some path listener is active in the current operation. */
+  private isRecordingPaths = false;
   private isRecording = false;
   /** A prefix may have been changed twice in the pending changes: merge before handing out. */
   private mayRepeat = false;
@@ -145,6 +160,20 @@ export class Rib implements UpdateSink {
     this.listeners = [...this.listeners, listener];
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /**
+   * Adds a listener of every prefix whose routes changed, a route that is neither best
+   * nor in the multipath set included (ADD-PATH send, RFC 7911); returns its removal.
+   * `isActive`, asked at the start of each operation, spares the recording while no
+   * one needs it.
+   */
+  subscribePaths(listener: PathListener, isActive: () => boolean = () => true): () => void {
+    const entry = { listener, isActive };
+    this.pathListeners = [...this.pathListeners, entry];
+    return () => {
+      this.pathListeners = this.pathListeners.filter((l) => l !== entry);
     };
   }
 
@@ -259,6 +288,18 @@ export class Rib implements UpdateSink {
     });
     this.flush();
     return removed;
+  }
+
+  /**
+   * Long-lived graceful restart (RFC 9494 4.3): the peer's stale routes of the family
+   * get LLGR_STALE added to their communities (which depreferences them), those carrying
+   * NO_LLGR go. They stay stale: End-of-RIB or `sweepStale` still removes them.
+   */
+  markLlgrStale(peer: PeerInfo | string, family: FamilyKey): LlgrStaleCounts {
+    const state = this.peers.get(typeof peer === 'string' ? peer : peer.address);
+    const adj = state?.adj.get(family);
+    if (adj === undefined || adj.staleSize === 0) return { kept: 0, dropped: 0 };
+    return markLlgrStaleIn(this.llgrOps(), adj, this.locs.get(family)!);
   }
 
   /** Withdraws every route of the family from the peer and ignores the family until the session restarts. */
@@ -407,6 +448,26 @@ export class Rib implements UpdateSink {
       const best = bestOf(value);
       if (best !== undefined) visit(key, best, multipathOf(value));
     });
+  }
+
+  /**
+   * Up to `count` usable routes of a prefix that `accept` takes, in decision order: the
+   * best route and its multipath set, then each next one as the decision process would
+   * pick it were those before gone. For ADD-PATH send (RFC 7911).
+   */
+  rankedPaths(family: FamilyKey, key: PrefixKey, count: number, accept: (r: Route) => boolean = () => true): Route[] {
+    const value = this.locs.get(family)?.get(key);
+    if (bestOf(value) === undefined || count <= 0) return [];
+    const multipath = multipathOf(value);
+    const ranked: Route[] = [];
+    for (const r of multipath) if (ranked.length < count && accept(r)) ranked.push(r);
+    let rest = pathsOf(value).filter((r) => r.attrs.isReachable && !multipath.includes(r) && accept(r));
+    while (ranked.length < count && rest.length > 0) {
+      const next = selectTop(rest, this.decision)!;
+      ranked.push(next);
+      rest = rest.filter((r) => r !== next);
+    }
+    return ranked;
   }
 
   /** The family's prefixes in prefix order (address, then length), from a snapshot of the keys. */
@@ -630,6 +691,19 @@ export class Rib implements UpdateSink {
     loc.unregister(route);
   }
 
+  private llgrOps(): LlgrOps {
+    return {
+      attrStore: this.attrStore,
+      begin: () => {
+        this.begin();
+        this.mayRepeat = true;
+      },
+      select: (loc, key, added, removed) => this.select(loc, key, added, removed),
+      dropHeld: (loc, held, accepted) => this.dropHeld(loc, held, accepted),
+      flush: () => this.flush(),
+    };
+  }
+
   private select(loc: LocRib, key: PrefixKey, added: Route | undefined, removed: Route | undefined): void {
     const before = loc.get(key);
     if (!this.isRecording) {
@@ -653,7 +727,7 @@ export class Rib implements UpdateSink {
     }
     if (this.isRecording) {
       this.record(loc, key, previousBest, previousMultipath, value);
-      if (this.changes.length >= chunkSize && !this.mayRepeat) this.flush();
+      if (Math.max(this.changes.length, this.pathChanges.length) >= chunkSize && !this.mayRepeat) this.flush();
     }
   }
 
@@ -701,6 +775,7 @@ export class Rib implements UpdateSink {
 
   private record(loc: LocRib, key: PrefixKey, previousBest: Route | undefined, previousMultipath: readonly Route[], value: LocValue | undefined): void {
     if (!this.isRecording) return;
+    if (this.isRecordingPaths) this.pathChanges.push({ family: loc.family, key });
     const best = bestOf(value);
     const multipath = multipathOf(value);
     if (best === previousBest && sameRoutes(multipath, previousMultipath)) return;
@@ -708,25 +783,38 @@ export class Rib implements UpdateSink {
   }
 
   private begin(): void {
-    this.isRecording = this.listeners.length > 0;
+    this.isRecordingPaths = this.pathListeners.some((l) => l.isActive());
+    this.isRecording = this.listeners.length > 0 || this.isRecordingPaths;
     this.sectionsInBatch = 0;
   }
 
   /** Hands the pending changes to every listener; a listener's error is thrown after all ran. */
   private flush(): void {
     let changes = this.changes;
-    if (changes.length === 0) return;
+    const pathChanges = this.pathChanges;
+    if (changes.length === 0 && pathChanges.length === 0) return;
     if (this.mayRepeat) changes = coalesce(changes);
     this.changes = [];
+    this.pathChanges = [];
     this.mayRepeat = false;
     this.sectionsInBatch = 0;
-    if (changes.length === 0) return;
     const errors: unknown[] = [];
-    for (const listener of this.listeners) {
-      try {
-        listener(changes);
-      } catch (e) {
-        errors.push(e);
+    if (changes.length > 0) {
+      for (const listener of this.listeners) {
+        try {
+          listener(changes);
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+    }
+    if (pathChanges.length > 0) {
+      for (const { listener } of this.pathListeners) {
+        try {
+          listener(pathChanges);
+        } catch (e) {
+          errors.push(e);
+        }
       }
     }
     if (errors.length === 1) throw errors[0];

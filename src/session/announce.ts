@@ -4,7 +4,7 @@
 // 3-4), End-of-RIB per family (RFC 4724 2), and the back-pressure of the session's output queue.
 
 import { Afi, Safi, type Prefix } from '../lib/address.js';
-import { NlriList } from '../wire/nlri.js';
+import { NlriList, type Nlri } from '../wire/nlri.js';
 import { familyKey, type CodecContext, type FamilyKey } from '../wire/context.js';
 import type { PathAttributes } from '../wire/attributes/types.js';
 import { endOfRib, packUpdates, packWithdrawals, type UpdateMessage } from '../wire/update.js';
@@ -21,6 +21,18 @@ export interface PeerRoute {
   readonly attributes: PathAttributes;
   /** Equal signatures mean equal attributes: such routes share an UPDATE. */
   readonly signature: string;
+  /**
+   * RFC 7911 path identifier, on a session sending several paths per prefix; absent for
+   * the one route of a prefix (identifier 0 when the session carries identifiers).
+   */
+  readonly pathId?: number;
+  /** Which path it is (its source peer and path identif' there): the same path keeps its `pathId`. */
+  readonly pathSource?: string;
+}
+
+/** The NLRI of a route: its prefix, with its path identifier when it has one. */
+export function nlriOf(r: PeerRoute): Prefix | Nlri {
+  return r.pathId === undefined ? r.prefix : { prefix: r.prefix, pathId: r.pathId };
 }
 
 /** The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`), else the text itself. */
@@ -40,7 +52,7 @@ export function announceUpdates(routes: readonly PeerRoute[], ctx: CodecContext)
   const out: UpdateMessage[] = [];
   for (const group of groups.values()) {
     const first = group[0]!;
-    const prefixes = group.map((r) => r.prefix);
+    const prefixes = group.map(nlriOf);
     if (first.family === ipv4Unicast) {
       out.push(...packUpdates(first.attributes, prefixes, ctx));
     } else {
@@ -51,10 +63,11 @@ export function announceUpdates(routes: readonly PeerRoute[], ctx: CodecContext)
   return out;
 }
 
-/** UPDATEs withdrawing `prefixes` (IPv4 Withdrawn Routes field; IPv6 in MP_UNREACH_NLRI). */
-export function withdrawUpdates(prefixes: readonly Prefix[], ctx: CodecContext): UpdateMessage[] {
-  const v4 = prefixes.filter((p) => p.afi === Afi.ipv4);
-  const v6 = prefixes.filter((p) => p.afi === Afi.ipv6);
+/** UPDATEs withdrawing `prefixes` (IPv4 Withdrawn Routes field; IPv6 in MP_UNREACH_NLRI), path identifiers kept. */
+export function withdrawUpdates(prefixes: readonly (Prefix | Nlri)[], ctx: CodecContext): UpdateMessage[] {
+  const afiOf = (p: Prefix | Nlri): number => ('prefix' in p ? p.prefix.afi : p.afi);
+  const v4 = prefixes.filter((p) => afiOf(p) === Afi.ipv4);
+  const v6 = prefixes.filter((p) => afiOf(p) === Afi.ipv6);
   return [...packWithdrawals(Afi.ipv4, Safi.unicast, v4, ctx), ...packWithdrawals(Afi.ipv6, Safi.unicast, v6, ctx)];
 }
 

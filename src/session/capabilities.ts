@@ -2,7 +2,7 @@
 // configuration (RFC 4271 6.2 peer AS, RFC 6286 BGP Identifier), hold time (RFC 4271
 // 4.2), and capability negotiation (RFC 5492; RFC 4760 8 families, RFC 6793 4-octet AS,
 // RFC 7911 4 ADD-PATH, RFC 8654 Extended Message, RFC 2918 / 7313 Route Refresh,
-// RFC 4724 3 Graceful Restart, the FQDN capability of draft-walton-bgp-hostname).
+// RFC 4724 3 Graceful Restart, RFC 9494 3 Long-lived Graceful Restart, the FQDN capability of draft-walton-bgp-hostname).
 
 import { Afi, Safi, bytesEqual, formatAddress } from '../lib/address.js';
 import type { Capability, AddPathMode, GracefulRestartFamily } from '../wire/capability-types.js';
@@ -27,6 +27,8 @@ export interface LocalOffer {
   readonly families: readonly FamilyKey[];
   readonly hostname?: string | undefined;
   readonly gracefulRestart?: LocalGracefulRestart | undefined;
+  /** Long-lived graceful restart (RFC 9494 3): sent only beside `gracefulRestart`. */
+  readonly longLivedGracefulRestart?: LocalLongLivedGracefulRestart | undefined;
   readonly addPath?: ReadonlyMap<FamilyKey, AddPathMode> | undefined;
   /** Offer the Route Refresh capability (RFC 2918): we answer ROUTE-REFRESH by sending our routes again. */
   readonly isRouteRefresh?: boolean | undefined;
@@ -41,6 +43,22 @@ export interface LocalGracefulRestart {
   readonly isRestarting?: boolean | undefined;
   /** F bit of every listed family: forwarding state was kept across the restart. */
   readonly isForwardingPreserved?: boolean | undefined;
+  /** F bit per family: set for these only (takes the place of isForwardingPreserved). */
+  readonly forwardingFamilies?: readonly FamilyKey[] | undefined;
+}
+
+/** Our Long-lived Graceful Restart capability (RFC 9494 3). */
+export interface LocalLongLivedGracefulRestart {
+  /** Families listed (those not offered are left out), each with our long-lived stale time. */
+  readonly families: readonly { readonly family: FamilyKey; readonly staleTimeSec: number }[];
+}
+
+/** A family both sides listed in their LLGR capabilities: what the peer said of it. */
+export interface NegotiatedLlgrFamily {
+  /** The peer's long-lived stale time, seconds. */
+  readonly staleTimeSec: number;
+  /** The peer's F bit for the family (RFC 9494 4.2). */
+  readonly isForwardingPreserved: boolean;
 }
 
 type CapabilityOf<K extends Capability['kind']> = Extract<Capability, { kind: K }>;
@@ -68,6 +86,11 @@ export interface Negotiated {
   readonly isEnhancedRouteRefresh: boolean;
   /** The peer's Graceful Restart capability, if it sent one. */
   readonly peerGracefulRestart?: CapabilityOf<'graceful-restart'>;
+  /**
+   * Families both sides listed in LLGR capabilities sent beside Graceful Restart
+   * (RFC 9494 3: an LLGR capability without it is ignored), by family. Absent: none.
+   */
+  readonly longLivedGracefulRestart?: ReadonlyMap<FamilyKey, NegotiatedLlgrFamily>;
   readonly peerFqdn?: { readonly hostname: string; readonly domain: string };
   /** How to decode what the peer sends. */
   readonly rx: CodecContext;
@@ -98,8 +121,11 @@ export function localCapabilities(offer: LocalOffer): Capability[] {
     const gr = offer.gracefulRestart;
     const offered = offeredFamilies(caps);
     const listed = gr.families === undefined ? [...offered] : gr.families.filter((f) => offered.has(f));
-    const families: GracefulRestartFamily[] = listed.map((f) => ({ ...familyOf(f), isForwardingPreserved: gr.isForwardingPreserved === true }));
+    const isPreserved = (f: FamilyKey): boolean => (gr.forwardingFamilies !== undefined ? gr.forwardingFamilies.includes(f) : gr.isForwardingPreserved === true);
+    const families: GracefulRestartFamily[] = listed.map((f) => ({ ...familyOf(f), isForwardingPreserved: isPreserved(f) }));
     caps.push({ kind: 'graceful-restart', isRestarting: gr.isRestarting === true, isNotificationSupported: false, restartTimeSec: gr.restartTimeSec, families });
+    const llgr = offer.longLivedGracefulRestart?.families.filter((f) => offered.has(f.family)) ?? [];
+    if (llgr.length > 0) caps.push({ kind: 'long-lived-graceful-restart', families: llgr.map((f) => ({ ...familyOf(f.family), isForwardingPreserved: false, staleTimeSec: f.staleTimeSec })) });
   }
   caps.push({ kind: 'four-octet-as', asn: offer.localAs });
   if (offer.addPath !== undefined && offer.addPath.size > 0) {
@@ -184,6 +210,7 @@ export function negotiate(offer: LocalOffer, open: OpenMessage): Negotiated {
   const isExtendedMessage = has(caps, 'extended-message') && has(ours, 'extended-message');
   const gr = ofKind(caps, 'graceful-restart')[0];
   const fqdn = ofKind(caps, 'fqdn')[0];
+  const llgr = negotiateLlgr(ours, caps, families);
   return {
     peerAs,
     peerId: open.bgpId.slice(),
@@ -197,10 +224,26 @@ export function negotiate(offer: LocalOffer, open: OpenMessage): Negotiated {
     isRouteRefresh: has(caps, 'route-refresh') || has(caps, 'route-refresh-old'),
     isEnhancedRouteRefresh: has(caps, 'enhanced-route-refresh'),
     ...(gr !== undefined ? { peerGracefulRestart: gr } : {}),
+    ...(llgr.size > 0 ? { longLivedGracefulRestart: llgr } : {}),
     ...(fqdn !== undefined ? { peerFqdn: { hostname: fqdn.hostname, domain: fqdn.domain } } : {}),
     rx: { isAs4, addPath: addPathRx, isExtendedMessage },
     tx: { isAs4, addPath: addPathTx, isExtendedMessage },
   };
+}
+
+/** RFC 9494 3: the families both LLGR capabilities list, each sent beside Graceful Restart. */
+function negotiateLlgr(ours: readonly Capability[], theirs: readonly Capability[], families: ReadonlySet<FamilyKey>): Map<FamilyKey, NegotiatedLlgrFamily> {
+  const out = new Map<FamilyKey, NegotiatedLlgrFamily>();
+  const isWithGr = (list: readonly Capability[]): boolean => list.some((c) => c.kind === 'graceful-restart');
+  if (!isWithGr(ours) || !isWithGr(theirs)) return out;
+  const mine = new Set(ofKind(ours, 'long-lived-graceful-restart').flatMap((c) => c.families.map((f) => familyKey(f.afi, f.safi))));
+  for (const c of ofKind(theirs, 'long-lived-graceful-restart')) {
+    for (const f of c.families) {
+      const family = familyKey(f.afi, f.safi);
+      if (mine.has(family) && families.has(family)) out.set(family, { staleTimeSec: f.staleTimeSec, isForwardingPreserved: f.isForwardingPreserved });
+    }
+  }
+  return out;
 }
 
 /** What the RIB is told about the peer. */

@@ -16,8 +16,8 @@ import { keepalive } from '../wire/keepalive.js';
 import { endOfRibFamily, type UpdateMessage } from '../wire/update.js';
 import { RefreshSubtype, type RouteRefreshMessage } from '../wire/route-refresh.js';
 import { step, stateTimers, type Action, type FsmEvent, type HoldMode, type SessionState } from './fsm.js';
-import { localOpen, negotiate, peerInfoOf, type LocalGracefulRestart, type Negotiated } from './capabilities.js';
-import { Connection, defaultQueueLimits, type ConnectionHandler, type QueueLimits } from './connection.js';
+import { localOpen, negotiate, peerInfoOf, type LocalGracefulRestart, type LocalLongLivedGracefulRestart, type Negotiated } from './capabilities.js';
+import { Connection, defaultQueueLimits, type ByteCounters, type ConnectionHandler, type QueueLimits } from './connection.js';
 import type { Connector, Transport } from './transport.js';
 
 export type { SessionState } from './fsm.js';
@@ -46,6 +46,8 @@ export interface SessionConfig {
   /** FQDN capability. */
   hostname?: string;
   gracefulRestart?: LocalGracefulRestart;
+  /** Long-lived graceful restart capability (RFC 9494 3), sent beside `gracefulRestart`. */
+  longLivedGracefulRestart?: LocalLongLivedGracefulRestart;
   addPath?: ReadonlyMap<FamilyKey, AddPathMode>;
   /** Idle hold after the first failure (gobgpd's idle-hold-time-after-reset); doubles per failure. Default 5. */
   idleHoldSec?: number;
@@ -149,6 +151,8 @@ export class Session {
   private readonly drainListeners: (() => void)[] = [];
   private readonly refreshListeners: ((msg: RouteRefreshMessage) => void)[] = [];
   private readonly handler: ConnectionHandler;
+  /** Bytes of every connection of this session, read and written (one add per chunk). */
+  private readonly bytes: ByteCounters = { received: 0, sent: 0 };
 
   constructor(config: SessionConfig, deps: SessionDeps) {
     checkConfig(config);
@@ -201,6 +205,11 @@ export class Session {
     return this.primary?.queuedBytes ?? 0;
   }
 
+  /** Bytes received from and sent to the peer on every connection of this session so far. */
+  get byteCounts(): Readonly<ByteCounters> {
+    return this.bytes;
+  }
+
   /** ManualStart (passive: wait for the peer). Later drops restart by themselves. */
   start(): void {
     this.isAutoRestart = true;
@@ -227,7 +236,7 @@ export class Session {
 
   /** An accepted TCP connection from this peer. */
   handleIncoming(t: Transport): void {
-    const conn = new Connection(t, false, true, this.deps.clock, this.handler);
+    const conn = new Connection(t, false, true, this.deps.clock, this.handler, this.bytes);
     switch (this.current) {
       case 'Idle':
         // RFC 4271 8.2.2: Idle refuses connections. While an automatic restart is due
@@ -521,7 +530,7 @@ export class Session {
       this.fire('TcpConnectionFails', { reason: `connect to ${host}:${port} failed: ${(err as Error).message}` });
       return;
     }
-    this.pending = new Connection(t, true, false, this.deps.clock, this.handler);
+    this.pending = new Connection(t, true, false, this.deps.clock, this.handler, this.bytes);
   }
 
   private onConnected(conn: Connection): void {

@@ -3,7 +3,16 @@
 
 import { writeFile } from 'node:fs/promises';
 import { type Scope, type DaemonProcess, requireBinary, runCommand, freePort, waitFor } from './harness.js';
-import { type PeerDaemon, type PeerOptions, type RibRoute, type Family, familyOf } from './peer.js';
+import { type NeighborSpec, type PeerDaemon, type PeerOptions, type RibRoute, type Family, familyOf } from './peer.js';
+
+/** A gobgpd neighbor: the common spec plus TOML lines at the end of its table (e.g. `[neighbors.add-paths.config]`). */
+export interface GobgpdNeighbor extends NeighborSpec {
+  readonly extraToml?: readonly string[];
+}
+
+export interface GobgpdOptions extends PeerOptions {
+  readonly neighbors: readonly GobgpdNeighbor[];
+}
 
 /** gobgp's apipb.PeerState.SessionState enum. */
 const gobgpSessionStates: Record<number, string> = {
@@ -17,7 +26,7 @@ const gobgpSessionStates: Record<number, string> = {
 };
 
 /** The gobgpd config: global port and address, and per neighbor its port and role. */
-export function gobgpdConfig(o: PeerOptions): string {
+export function gobgpdConfig(o: GobgpdOptions): string {
   const lines = [
     '[global.config]',
     `  as = ${o.as}`,
@@ -46,6 +55,7 @@ export function gobgpdConfig(o: PeerOptions): string {
       '  [[neighbors.afi-safis]]',
       '    [neighbors.afi-safis.config]',
       '      afi-safi-name = "ipv6-unicast"',
+      ...(n.extraToml ?? []),
     );
   }
   return lines.join('\n') + '\n';
@@ -95,7 +105,7 @@ export function parseGobgpRib(json: string): RibRoute[] {
 /** gobgpd started from a generated config, driven with the gobgp CLI. */
 export class Gobgpd implements PeerDaemon {
   readonly kind = 'gobgpd';
-  readonly options: PeerOptions;
+  readonly options: GobgpdOptions;
   private readonly scope: Scope;
   private readonly gobgp: string;
   private readonly gobgpd: string;
@@ -104,7 +114,7 @@ export class Gobgpd implements PeerDaemon {
   /** Shutdown communications seen in gobgpd's JSON log, by neighbor address. */
   private readonly communications = new Map<string, string>();
 
-  constructor(scope: Scope, options: PeerOptions) {
+  constructor(scope: Scope, options: GobgpdOptions) {
     this.scope = scope;
     this.options = options;
     this.gobgpd = requireBinary('gobgpd');
