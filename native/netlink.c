@@ -112,8 +112,21 @@ static void on_readable(uv_poll_t* h, int status, int events) {
   (void)events;
   nl_socket* s = h->data;
   if (status < 0) {
-    deliver(s, -status, NULL, 0);
-    return;
+    // libuv reports POLLERR as UV_EBADF and stops the handle. On a netlink socket that
+    // is the receive queue overflowing (ENOBUFS, notifications lost): take the socket's
+    // own error (reading it clears it), say it, and poll again, or no event would ever
+    // be read from this socket afterwards.
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (s->fd < 0) return;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err == 0) err = -status;
+    deliver(s, err, NULL, 0);
+    if (s->fd < 0 || s->poll == NULL) return;
+    int rc = uv_poll_start(s->poll, UV_READABLE, on_readable);
+    if (rc < 0) {
+      deliver(s, -rc, NULL, 0);
+      return;
+    }
   }
   static char buf[RECV_BYTES];
   // Drain what is queued now, but give the loop back after a bounded amount of work.
