@@ -257,7 +257,7 @@ export function markdown(r: BenchReport): string {
   ];
   if (isShared) {
     out.push(
-      `- **Shared machine**: other work (test suites of other people) ran on these ${m.cores} cores during the run, so absolute times are inflated and noisy. All daemons ran under the same conditions, one after the other, repeat by repeat (each repeat starting with the next daemon); the ratios are the figure to read, and the daemons' CPU seconds suffer less from the load than their wall-clock times.`,
+      `- **Shared machine**: other work ran on these ${m.cores} cores during the run, so absolute times are inflated and noisy. All daemons ran under the same conditions, one after the other, repeat by repeat (each repeat starting with the next daemon); the ratios are the figure to read, and the daemons' CPU seconds suffer less from the load than their wall-clock times.`,
     );
   }
   for (const s of r.sizes) {
