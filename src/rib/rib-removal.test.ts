@@ -171,3 +171,29 @@ test('however slow the clock says a slice is, a small peer leaves within the cal
   assert.equal(rib.prefixCount(ipv6Unicast), 0);
   assert.equal(clock.pendingCount, 0);
 });
+
+test('many peers down in one turn: once a slice\'s time is spent, the rest wait for the timer', async () => {
+  // A clock whose time moves 15 ms at each reading: removing any table "takes" that long.
+  const clock = new ManualClock();
+  const slow = Object.assign(Object.create(clock) as ManualClock, {
+    now: () => {
+      clock.advance(15);
+      return clock.now();
+    },
+  });
+  const rib = new Rib({ clock: slow, removalSlice: { ms: 20 } });
+  const peers = [21, 22, 23, 24].map((n) => peerInfo({ address: `172.17.0.${n}`, peerAs: 64522 }));
+  for (const [i, p] of peers.entries()) rib.onUpdate(p, makeTestUpdate({ nlri: [`10.0.${i}.0/24`], attributes: scenarioAttributes(p.address) }));
+  assert.equal(rib.prefixCount(ipv4Unicast), 4);
+  for (const p of peers) rib.onPeerDown(p, 'link down');
+  // The first ran now and spent more than a slice's 20 ms: the other three wait.
+  assert.equal(rib.prefixCount(ipv4Unicast), 3);
+  assert.equal(rib.pendingRemovals, 3);
+  clock.advance(0);
+  assert.equal(rib.prefixCount(ipv4Unicast), 0);
+  // The next turn starts with nothing spent: a peer down is handled at once again.
+  await new Promise((r) => setImmediate(r));
+  rib.onUpdate(peers[0]!, makeTestUpdate({ nlri: ['10.9.0.0/24'], attributes: scenarioAttributes(peers[0]!.address) }));
+  rib.onPeerDown(peers[0]!, 'again');
+  assert.equal(rib.prefixCount(ipv4Unicast), 0);
+});

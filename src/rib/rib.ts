@@ -134,6 +134,9 @@ export class Rib implements UpdateSink {
   private cancelRemovals: (() => void) | undefined;
   private readonly slicePrefixes: number;
   private readonly sliceMs: number;
+  /** Time spent on removals started by peers going down in this turn of the event loop. */
+  private turnSpentMs = 0;
+  private isTurnResetQueued = false;
   /**
    * The set interned for the last route import policy changed, with what it was interned
    * from: routes of one UPDATE usually leave the policy alike, and this spares each
@@ -241,7 +244,23 @@ export class Rib implements UpdateSink {
     this.peers.delete(address);
     this.lastInfo = undefined;
     for (const adj of state.adj.values()) this.queueRemoval(adj);
+    // Hundreds of sessions can end in one turn (a switch fails): the first slices run
+    // now, and once they have taken a slice's time the rest wait for the timer, so the
+    // turn stays short. Only real time counts (a ManualClock never defers).
+    if (this.turnSpentMs >= this.sliceMs) {
+      this.scheduleSlice();
+      return;
+    }
+    const startMs = this.clock.now();
     this.removeSlice();
+    this.turnSpentMs += this.clock.now() - startMs;
+    if (!this.isTurnResetQueued) {
+      this.isTurnResetQueued = true;
+      setImmediate(() => {
+        this.turnSpentMs = 0;
+        this.isTurnResetQueued = false;
+      });
+    }
   }
 
   /** Routes of downed peers (or disabled families) still in the Loc-RIB, to be removed. O(removals). */
@@ -746,14 +765,18 @@ export class Rib implements UpdateSink {
       this.removeSome(this.slicePrefixes);
     } finally {
       // Scheduled before the flush: a listener's error must not leave routes behind.
-      if (this.removals.length > 0 && this.cancelRemovals === undefined) {
-        this.cancelRemovals = this.clock.after(0, () => {
-          this.cancelRemovals = undefined;
-          this.removeSlice();
-        });
-      }
+      this.scheduleSlice();
       this.flush();
     }
+  }
+
+  /** The next slice of pending removals on the clock's timer, unless one is due already. */
+  private scheduleSlice(): void {
+    if (this.removals.length === 0 || this.cancelRemovals !== undefined) return;
+    this.cancelRemovals = this.clock.after(0, () => {
+      this.cancelRemovals = undefined;
+      this.removeSlice();
+    });
   }
 
   /**
