@@ -85,6 +85,8 @@ export interface ReceiverSetup {
   /** The injector's address and AS. */
   readonly peerAddress: string;
   readonly peerAs: number;
+  /** More injectors (same AS) besides peerAddress: the many-peers run. */
+  readonly morePeerAddresses?: readonly string[];
   /** tsbgpd only: run under `node --cpu-prof` writing into this directory. */
   readonly cpuProfileDir?: string;
 }
@@ -114,6 +116,11 @@ export async function startReceiver(kind: DaemonKind, s: ReceiverSetup): Promise
   }
 }
 
+/** Every injector's address, peerAddress first. */
+function peersOf(s: Pick<ReceiverSetup, 'peerAddress' | 'morePeerAddresses'>): string[] {
+  return [s.peerAddress, ...(s.morePeerAddresses ?? [])];
+}
+
 const startWaitMs = 15_000;
 /** Count queries are rare (see measure.ts) but may be slow on a full table. */
 const countTimeoutMs = 30_000;
@@ -124,7 +131,7 @@ function exitedReason(proc: DaemonProcess): string | undefined {
 
 async function startTsbgpd(s: ReceiverSetup): Promise<Receiver> {
   const conf = s.scope.path('tsbgpd.toml');
-  await writeFile(conf, tsbgpdConfig({ as: s.as, address: s.address, port: s.port, neighbors: [{ address: s.peerAddress, port: 179, as: s.peerAs, isPassive: true }], originate: [] }));
+  await writeFile(conf, tsbgpdConfig({ as: s.as, address: s.address, port: s.port, neighbors: peersOf(s).map((address) => ({ address, port: 179, as: s.peerAs, isPassive: true })), originate: [] }));
   const apiPort = await freePort(s.address);
   const target = `${s.address}:${apiPort}`;
   const profile = s.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', s.cpuProfileDir];
@@ -148,7 +155,7 @@ async function startTsbgpd(s: ReceiverSetup): Promise<Receiver> {
 
 async function startGobgpd(s: ReceiverSetup): Promise<Receiver> {
   const conf = s.scope.path('gobgpd.toml');
-  await writeFile(conf, gobgpdConfig({ as: s.as, address: s.address, port: s.port, neighbors: [{ address: s.peerAddress, port: 179, as: s.peerAs, isPassive: true }], nextHop4: '192.0.2.1', nextHop6: '2001:db8::1' }));
+  await writeFile(conf, gobgpdConfig({ as: s.as, address: s.address, port: s.port, neighbors: peersOf(s).map((address) => ({ address, port: 179, as: s.peerAs, isPassive: true })), nextHop4: '192.0.2.1', nextHop6: '2001:db8::1' }));
   const apiPort = await freePort(s.address);
   const proc = s.scope.spawn('gobgpd', { command: 'gobgpd', args: ['-f', conf, '-t', 'toml', '--api-hosts', `${s.address}:${apiPort}`, '--pprof-disable', '-l', 'info'] });
   const cli = (args: readonly string[]): Promise<string> => runCommand('gobgp', ['-u', s.address, '-p', String(apiPort), ...args], countTimeoutMs);
@@ -173,21 +180,24 @@ async function startGobgpd(s: ReceiverSetup): Promise<Receiver> {
  * the next hops then resolve to nothing and routes are kept as unreachable, which
  * costs nothing here. No kernel protocol: nothing reaches the host's tables.
  */
-export function birdReceiverConfig(s: Pick<ReceiverSetup, 'address' | 'port' | 'as' | 'peerAddress' | 'peerAs'>, logPath: string): string {
+export function birdReceiverConfig(s: Pick<ReceiverSetup, 'address' | 'port' | 'as' | 'peerAddress' | 'peerAs' | 'morePeerAddresses'>, logPath: string): string {
+  const peers = peersOf(s);
   return [
     `log "${logPath}" { info, remote, warning, error, auth, fatal, bug };`,
     `router id ${s.address};`,
     'protocol device { }',
-    'protocol bgp injector {',
-    `  local ${s.address} port ${s.port} as ${s.as};`,
-    `  neighbor ${s.peerAddress} as ${s.peerAs};`,
-    '  multihop;',
-    '  strict bind yes;',
-    '  passive on;',
-    '  hold time 240;',
-    '  ipv4 { import all; export none; };',
-    '  ipv6 { import all; export none; };',
-    '}',
+    ...peers.flatMap((peer, i) => [
+      `protocol bgp injector${i === 0 ? '' : String(i + 1)} {`,
+      `  local ${s.address} port ${s.port} as ${s.as};`,
+      `  neighbor ${peer} as ${s.peerAs};`,
+      '  multihop;',
+      '  strict bind yes;',
+      '  passive on;',
+      '  hold time 240;',
+      '  ipv4 { import all; export none; };',
+      '  ipv6 { import all; export none; };',
+      '}',
+    ]),
   ].join('\n') + '\n';
 }
 
@@ -218,7 +228,8 @@ async function startBird(s: ReceiverSetup): Promise<Receiver> {
  * kernel), -S to stay root. `no bgp ebgp-requires-policy` or FRR 8.4 accepts nothing;
  * a deny-all outbound map so it sends nothing back.
  */
-export function frrReceiverConfig(s: Pick<ReceiverSetup, 'address' | 'as' | 'peerAddress' | 'peerAs'>, logPath: string): string {
+export function frrReceiverConfig(s: Pick<ReceiverSetup, 'address' | 'as' | 'peerAddress' | 'peerAs' | 'morePeerAddresses'>, logPath: string): string {
+  const peers = peersOf(s);
   const lines = [
     'hostname bench-frr',
     `log file ${logPath} informational`,
@@ -230,13 +241,10 @@ export function frrReceiverConfig(s: Pick<ReceiverSetup, 'address' | 'as' | 'pee
     ` bgp router-id ${s.address}`,
     ' no bgp ebgp-requires-policy',
     ' no bgp default ipv4-unicast',
-    ` neighbor ${s.peerAddress} remote-as ${s.peerAs}`,
-    ` neighbor ${s.peerAddress} passive`,
-    ` neighbor ${s.peerAddress} ebgp-multihop 255`,
-    ` neighbor ${s.peerAddress} timers 80 240`,
+    ...peers.flatMap((p) => [` neighbor ${p} remote-as ${s.peerAs}`, ` neighbor ${p} passive`, ` neighbor ${p} ebgp-multihop 255`, ` neighbor ${p} timers 80 240`]),
   ];
   for (const family of ['ipv4', 'ipv6'] as const) {
-    lines.push(' !', ` address-family ${family} unicast`, `  neighbor ${s.peerAddress} activate`, `  neighbor ${s.peerAddress} route-map DENY-ALL out`, ' exit-address-family');
+    lines.push(' !', ` address-family ${family} unicast`, ...peers.flatMap((p) => [`  neighbor ${p} activate`, `  neighbor ${p} route-map DENY-ALL out`]), ' exit-address-family');
   }
   lines.push('exit');
   return lines.join('\n') + '\n';
@@ -260,7 +268,7 @@ async function startFrr(s: ReceiverSetup): Promise<Receiver> {
   // pfxRcd: prefixes accepted from the peer into the BGP table (0 once the session is gone).
   const family = async (name: string): Promise<number> => {
     const doc = JSON.parse(await vty([`show bgp ${name} unicast summary json`])) as FrrSummary;
-    return doc.peers?.[s.peerAddress]?.pfxRcd ?? 0;
+    return peersOf(s).reduce((sum, p) => sum + (doc.peers?.[p]?.pfxRcd ?? 0), 0);
   };
   return {
     kind: 'frr',

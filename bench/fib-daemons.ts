@@ -49,11 +49,12 @@ export interface FibBenchResult {
 }
 
 const routerAs = 65000;
-const injectorAs = 65001;
+/** The injector peers' AS (eBGP). */
+export const injectorAs = 65001;
 /** The router's address on the link; the injectors are the three gateways of fib-install.ts. */
-const routerAddress = '172.17.0.1';
+export const routerAddress = '172.17.0.1';
 const frrDir = '/usr/lib/frr';
-const agentPath = new URL('./fib-agent.js', import.meta.url).pathname;
+export const agentPath = new URL('./fib-agent.js', import.meta.url).pathname;
 
 /** Bound on one daemon's install: generous for the slowest, still finite. */
 export function installLimitMs(routes: number): number {
@@ -75,13 +76,14 @@ process.on('exit', () => {
   }
 });
 
-function createNetns(tag: string): Netns {
+/** A namespace deleted at the latest when the process exits. */
+export function createNetns(tag: string): Netns {
   const ns = Netns.create(tag);
   liveNamespaces.add(ns);
   return ns;
 }
 
-function deleteNetns(ns: Netns | undefined): void {
+export function deleteNetns(ns: Netns | undefined): void {
   if (ns === undefined) return;
   liveNamespaces.delete(ns);
   ns.delete();
@@ -147,7 +149,7 @@ export function frrFibConfig(logPath: string): string {
 }
 
 /** Why a daemon cannot run here, or undefined. */
-function fibMissing(kind: FibDaemonKind): string | undefined {
+export function fibMissing(kind: FibDaemonKind): string | undefined {
   const why = missingReason(kind);
   if (why !== undefined) return why;
   if (kind === 'frr' && !existsSync(`${frrDir}/zebra`)) return `${frrDir}/zebra not installed (apt-get install frr)`;
@@ -155,7 +157,7 @@ function fibMissing(kind: FibDaemonKind): string | undefined {
 }
 
 /** JSON lines of an agent, parsed as they come. */
-function jsonLines(proc: DaemonProcess): Record<string, unknown>[] {
+export function jsonLines(proc: DaemonProcess): Record<string, unknown>[] {
   const lines: Record<string, unknown>[] = [];
   proc.onLine((line, stream) => {
     if (stream !== 'stdout' || !line.startsWith('{')) return;
@@ -169,7 +171,7 @@ function jsonLines(proc: DaemonProcess): Record<string, unknown>[] {
 }
 
 /** Starts the daemon in the router namespace; resolves once it is started (its sessions are the injectors' to wait for). */
-async function startDaemon(kind: FibDaemonKind, scope: Scope, ns: Netns): Promise<DaemonProcess[]> {
+export async function startDaemon(kind: FibDaemonKind, scope: Scope, ns: Netns): Promise<DaemonProcess[]> {
   const inNs = (name: string, command: string, args: readonly string[]): DaemonProcess => scope.spawn(name, { command: 'ip', args: ['netns', 'exec', ns.name, command, ...args] });
   switch (kind) {
     case 'tsbgpd': {

@@ -1,11 +1,13 @@
 // `npm run bench`: the same generated table into tsbgpd, gobgpd, BIRD and FRR, one after
 // the other in one run, each a plain receiver on loopback fed by our injector; ingest
-// time, memory, withdraw-all and session drop; ratios first, then docs/bench.md.
+// time, memory, withdraw-all and session drop; ratios first, then docs/bench.md and its
+// chart (docs/bench.svg). Further sections: MRT print, FIB install, route change latency
+// (bench/fib-latency.ts), many peers (bench/many-peers.ts).
 // Installs nothing: a daemon that is not installed is reported as not run.
 
 import { cpus, loadavg, release, totalmem, tmpdir } from 'node:os';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Scope, allocLoopback, freePort, repoRoot, waitExit } from '../test/interop/harness.js';
@@ -16,8 +18,11 @@ import { CpuSampler, StallProbe, readMemory, waitForRoutes, type WaitOutcome } f
 import { daemonKinds, daemonVersion, isDaemonKind, missingReason, startReceiver, type DaemonKind, type Receiver } from './daemons.js';
 import { daemonNames, markdown, ratioLines, sizeTable, type BenchReport, type DaemonRow, type PhaseResult, type RunResult, type SizeResult } from './report.js';
 import { profileFiles, topFunctions } from './profile.js';
+import { renderChart } from './chart.js';
 import { mrtPrintMarkdown, runMrtPrintBench, type MrtPrintResult } from './mrt-print.js';
 import { fibDaemonKinds, fibMarkdown, fibRatioLines, runFibBench, type FibBenchResult } from './fib-daemons.js';
+import { defaultRoutesPerPeer, manyPeersMarkdown, runManyPeersBench, type ManyPeersResult } from './many-peers.js';
+import { latencyLoadRoutes, latencyMarkdown, latencyRatePerS, runLatencyBench, type LatencyResult } from './fib-latency.js';
 
 const usage = `Usage: npm run bench -- [options]
 
@@ -42,8 +47,17 @@ Options:
                     table by ip -batch, our writer and Fib, and over BGP by tsbgpd,
                     BIRD and FRR (those of --daemons), each in fresh network
                     namespaces (needs root; default: 100k; 0 skips that part)
+  --latency-changes N
+                    single-route UPDATEs at 20/s into tsbgpd, BIRD and FRR (those
+                    of --daemons) holding 100k routes, each timed from the injector's
+                    write to the kernel route notification: p50, p99, max (needs
+                    root; default: 200; 0 skips that part)
+  --many-peers N    N injector sessions of 10,000 routes each into each daemon of
+                    --daemons at once: time to converge and memory (default: 100;
+                    0 skips that part)
   --seed N          table generator seed (default: 1)
-  --out FILE        Markdown report (default: docs/bench.md; "none" writes nothing)
+  --out FILE        Markdown report (default: docs/bench.md; "none" writes nothing),
+                    with its chart beside it (FILE without .md, plus .svg)
   -h, --help        this text
 `;
 
@@ -86,6 +100,8 @@ interface Options {
   readonly seed: number;
   readonly mrtRoutes: number;
   readonly fibRoutes: number;
+  readonly latencyChanges: number;
+  readonly manyPeers: number;
   readonly out: string | undefined;
 }
 
@@ -103,6 +119,8 @@ function parseOptions(argv: readonly string[]): Options | undefined {
       seed: { type: 'string', default: '1' },
       'mrt-routes': { type: 'string', default: '1m' },
       'fib-routes': { type: 'string', default: '100k' },
+      'latency-changes': { type: 'string', default: '200' },
+      'many-peers': { type: 'string', default: '100' },
       out: { type: 'string', default: 'docs/bench.md' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -129,6 +147,8 @@ function parseOptions(argv: readonly string[]): Options | undefined {
     seed,
     mrtRoutes: values['mrt-routes'] === '0' ? 0 : parseSize(values['mrt-routes']!),
     fibRoutes: values['fib-routes'] === '0' ? 0 : parseSize(values['fib-routes']!),
+    latencyChanges: values['latency-changes'] === '0' ? 0 : positiveInteger('--latency-changes', values['latency-changes']!, 100_000),
+    manyPeers: values['many-peers'] === '0' ? 0 : positiveInteger('--many-peers', values['many-peers']!, 1000),
     out: values.out === 'none' ? undefined : values.out!,
   };
 }
@@ -370,6 +390,27 @@ async function main(): Promise<void> {
     }
   }
 
+  let latency: LatencyResult | undefined;
+  if (options.latencyChanges > 0) {
+    console.log(`\n== Route change latency: ${options.latencyChanges.toLocaleString('en-US')} single-route UPDATEs at ${latencyRatePerS}/s on ${latencyLoadRoutes.toLocaleString('en-US')} routes, tsbgpd, BIRD and FRR, injector write to kernel notification`);
+    try {
+      latency = await runLatencyBench(options.latencyChanges, (l) => console.log(`   ${l}`), fibDaemonKinds.filter((k) => options.daemons.includes(k)));
+    } catch (err) {
+      console.log(`   not run: ${errorText(err)}`);
+    }
+  }
+
+  let many: ManyPeersResult | undefined;
+  if (options.manyPeers > 0) {
+    console.log(`\n== Many peers: ${options.manyPeers.toLocaleString('en-US')} sessions x ${defaultRoutesPerPeer.toLocaleString('en-US')} routes into each daemon at once, time to converge and memory`);
+    try {
+      gcNow();
+      many = await runManyPeersBench(options.manyPeers, defaultRoutesPerPeer, (l) => console.log(`   ${l}`), options.daemons);
+    } catch (err) {
+      console.log(`   not run: ${errorText(err)}`);
+    }
+  }
+
   const report: BenchReport = {
     startedAt,
     durationS: (performance.now() - started) / 1000,
@@ -391,8 +432,11 @@ async function main(): Promise<void> {
   }
   if (options.out !== undefined) {
     const path = resolve(options.out);
-    writeFileSync(path, markdown(report) + (mrt === undefined ? '' : `\n## MRT print\n\n${mrtPrintMarkdown(mrt)}`) + (fib === undefined ? '' : `\n## FIB install\n\n${fibMarkdown(fib)}`));
-    console.log(`\nbench: report written to ${path}`);
+    const chartPath = `${path.replace(/\.md$/, '')}.svg`;
+    writeFileSync(chartPath, renderChart(report));
+    const chartLink = `\n## Chart\n\nIngest time and memory per route, medians per daemon and size: ![ingest and memory per route](${basename(chartPath)})\n`;
+    writeFileSync(path, markdown(report) + chartLink + (mrt === undefined ? '' : `\n## MRT print\n\n${mrtPrintMarkdown(mrt)}`) + (fib === undefined ? '' : `\n## FIB install\n\n${fibMarkdown(fib)}`) + (latency === undefined ? '' : `\n## Route change latency\n\n${latencyMarkdown(latency)}`) + (many === undefined ? '' : `\n## Many peers\n\n${manyPeersMarkdown(many)}`));
+    console.log(`\nbench: report written to ${path}, chart to ${chartPath}`);
   }
   if (profile !== undefined) console.log(`bench: CPU profile in ${profile.file ?? profile.dir}`);
 }
