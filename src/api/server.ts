@@ -224,6 +224,7 @@ export class ApiServer {
   private readonly tokenDigest: Buffer | undefined;
   private readonly watches = new Set<() => void>();
   private boundEndpoints: ApiEndpoint[] = [];
+  private implementation: Readonly<Record<string, grpc.UntypedHandleCall>> = {};
 
   private constructor(
     private readonly backend: ApiBackend,
@@ -256,6 +257,14 @@ export class ApiServer {
       throw new ApiConfigError(`--api-hosts: cannot listen: ${(e as Error).message}`, { cause: e });
     }
     return api;
+  }
+
+  /**
+   * The handler of every declared method by name, over `backend`, with no socket bound:
+   * for calling in-process with call objects of one's own (the API fuzz target).
+   */
+  static handlers(backend: ApiBackend, options: ApiServerOptions = {}): Readonly<Record<string, grpc.UntypedHandleCall>> {
+    return new ApiServer(backend, options).implementation;
   }
 
   /** The endpoints as bound (a port 0 replaced by the one chosen). */
@@ -314,6 +323,7 @@ export class ApiServer {
       implementation[name] = served[name] ?? this.refuse(name, method.responseStream);
     }
     this.server.addService(service, implementation);
+    this.implementation = implementation;
     for (const [name, kind] of Object.entries(undeclaredMethods)) {
       const handler = this.refuse(name, kind === 'serverStream');
       const raw = (b: Buffer): Buffer => b;

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { replayTarget, unknownCorpusFolders } from '../fuzz/replay.js';
 import { coreTargets } from '../fuzz/targets.js';
 import { configFuzzTargets } from './config-fuzz.js';
+import { apiFuzzTargets } from './api-fuzz.js';
 
 test('every folder of test/fuzz-corpus names a fuzz target', () => {
-  assert.deepEqual(unknownCorpusFolders([...coreTargets, ...configFuzzTargets]), []);
+  assert.deepEqual(unknownCorpusFolders([...coreTargets, ...configFuzzTargets, ...apiFuzzTargets]), []);
 });
 
 for (const target of configFuzzTargets) {
