@@ -68,3 +68,49 @@ test('connectRibToFib forwards each batch of changes and unsubscribes', () => {
   stop();
   assert.equal(listener, undefined);
 });
+
+test('thousands of random announcements, withdrawals and peer downs: what the FIB is told equals the Loc-RIB', async () => {
+  const { Rib } = await import('../rib/rib.js');
+  const { makeTestUpdate, peerInfo, scenarioAttributes } = await import('../rib/test-support.js');
+  const { ManualClock } = await import('../lib/clock.js');
+  const fc = (await import('fast-check')).default;
+  const peers = ['172.17.0.21', '172.17.0.22', '172.17.0.23'].map((address) => peerInfo({ address, peerAs: 64522 }));
+  const pool = Array.from({ length: 60 }, (_, i) => `10.${i >> 4}.${i & 15}.0/24`);
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('announce' as const), peer: fc.nat(2), prefixes: fc.uniqueArray(fc.nat(59), { minLength: 1, maxLength: 8 }), med: fc.nat(2) }),
+    fc.record({ kind: fc.constant('withdraw' as const), peer: fc.nat(2), prefixes: fc.uniqueArray(fc.nat(59), { minLength: 1, maxLength: 8 }) }),
+    fc.record({ kind: fc.constant('down' as const), peer: fc.nat(2) }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { minLength: 200, maxLength: 400 }), (ops) => {
+      const clock = new ManualClock();
+      const rib = new Rib({ clock, multipath: { ebgpMaximumPaths: 8 }, removalSlice: { prefixes: 7 } });
+      const kernel = new Map<string, string>();
+      const stop = connectRibToFib(rib, {
+        updateMany: (routes: Iterable<FibRoute>) => {
+          for (const r of routes) {
+            if (r.nextHops.length === 0) kernel.delete(formatPrefix(r.prefix));
+            else kernel.set(formatPrefix(r.prefix), r.nextHops.map(formatAddress).sort().join(','));
+          }
+        },
+      });
+      for (const o of ops) {
+        const p = peers[o.peer]!;
+        // A peer comes back with a new session after going down (the RIB forgets it).
+        if (o.kind === 'announce') rib.onUpdate(p, makeTestUpdate({ nlri: o.prefixes.map((i) => pool[i]!), attributes: { ...scenarioAttributes(p.address), med: o.med } }));
+        else if (o.kind === 'withdraw') rib.onUpdate(p, makeTestUpdate({ withdrawn: o.prefixes.map((i) => pool[i]!) }));
+        else rib.onPeerDown(p, 'down');
+        // Removals left to the timer run between operations now and then, as they would.
+        if (ops.indexOf(o) % 5 === 0) clock.advance(0);
+      }
+      rib.settle();
+      const loc = new Map<string, string>();
+      rib.forEachBest(familyKey(1, 1), (key, _best, multipath) => {
+        loc.set(formatPrefix(fibRoutesOf([{ family: familyKey(1, 1), key, best: _best, multipath, previousBest: undefined, previousMultipath: [] }])[0]!.prefix), multipath.map((r) => formatAddress(r.nextHop)).sort().join(','));
+      });
+      stop();
+      assert.deepEqual(kernel, loc);
+    }),
+    { numRuns: 20 },
+  );
+});
