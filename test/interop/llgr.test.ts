@@ -8,8 +8,8 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { Scope, allocLoopback, freePort, requireBinary, runCommand, waitFor, type DaemonProcess } from './harness.js';
+import { grGobgpdConfig, startGrGobgpd } from './gr-gobgpd.js';
 import { Tsbgpd } from './tsbgpd.js';
 
 const tsbgpdAs = 64512;
@@ -39,50 +39,11 @@ describe('long-lived graceful restart: tsbgpd keeps a restarting gobgpd\'s route
 
   const gobgp = (args: readonly string[]): Promise<string> => runCommand(requireBinary('gobgp'), ['-u', gobgpdAddress, '-p', String(gobgpdApi), ...args]);
 
-  function gobgpdConfig(tsbgpdAddress: string, tsbgpdPort: number, gobgpdPort: number, isAdminDown: boolean): string {
-    return [
-      '[global.config]',
-      `  as = ${gobgpdAs}`,
-      `  router-id = "${gobgpdAddress}"`,
-      `  port = ${gobgpdPort}`,
-      `  local-address-list = ["${gobgpdAddress}"]`,
-      '[[neighbors]]',
-      '  [neighbors.config]',
-      `    neighbor-address = "${tsbgpdAddress}"`,
-      `    peer-as = ${tsbgpdAs}`,
-      ...(isAdminDown ? ['    admin-down = true'] : []),
-      '  [neighbors.timers.config]',
-      '    connect-retry = 3',
-      '    idle-hold-time-after-reset = 3',
-      '  [neighbors.transport.config]',
-      `    local-address = "${gobgpdAddress}"`,
-      `    remote-port = ${tsbgpdPort}`,
-      '  [neighbors.graceful-restart.config]',
-      '    enabled = true',
-      `    restart-time = ${restartTimeSec}`,
-      '    long-lived-enabled = true',
-      '  [[neighbors.afi-safis]]',
-      '    [neighbors.afi-safis.config]',
-      '      afi-safi-name = "ipv4-unicast"',
-      '    [neighbors.afi-safis.mp-graceful-restart.config]',
-      '      enabled = true',
-      '  [[neighbors.afi-safis]]',
-      '    [neighbors.afi-safis.config]',
-      '      afi-safi-name = "ipv6-unicast"',
-      '    [neighbors.afi-safis.mp-graceful-restart.config]',
-      '      enabled = true',
-      '    [neighbors.afi-safis.long-lived-graceful-restart.config]',
-      '      enabled = true',
-      '      restart-time = 3600',
-      '',
-    ].join('\n');
-  }
+  const gobgpdConfig = (tsbgpdAddress: string, tsbgpdPort: number, gobgpdPort: number, isAdminDown: boolean): string =>
+    grGobgpdConfig({ gobgpdAs, gobgpdAddress, gobgpdPort, tsbgpdAs, tsbgpdAddress, tsbgpdPort, isAdminDown, restartTimeSec, llgrIpv6StaleTimeSec: 3600 });
 
   async function startGobgpd(config: string, isRestart: boolean): Promise<void> {
-    await writeFile(gobgpdConf, config);
-    const args = ['-f', gobgpdConf, '-t', 'toml', '--api-hosts', `${gobgpdAddress}:${gobgpdApi}`, '--pprof-disable', '-l', 'debug', ...(isRestart ? ['-r'] : [])];
-    gobgpdProc = scope.spawn(`gobgpd-${gobgpdAddress}${isRestart ? '-restarted' : ''}`, { command: requireBinary('gobgpd'), args });
-    await waitFor(() => gobgp(['global']).then(() => true), { timeoutMs: 10_000, what: 'gobgpd API to answer', scope });
+    gobgpdProc = await startGrGobgpd(scope, { conf: gobgpdConf, address: gobgpdAddress, apiPort: gobgpdApi, gobgp }, config, isRestart);
   }
 
   async function addRoutes(list: readonly string[]): Promise<void> {
