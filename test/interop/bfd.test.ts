@@ -84,6 +84,16 @@ interface FrrBfdPeer {
   readonly 'remote-detect-multiplier'?: number;
 }
 
+/** Stops the `ip -batch` cutter by its PID; it has normally exited already (ESRCH). */
+function killCutter(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
 /** tsbgpd in `ns` with `config`, its JSON log lines collected into `log`, the rest into `other`. */
 async function startTsbgpd(scope: Scope, ns: Netns, config: string, log: LogLine[], other: string[]): Promise<DaemonProcess> {
   const configPath = scope.path('tsbgpd.toml');
@@ -237,14 +247,7 @@ describe('BFD with FRR bfdd in network namespaces', () => {
 
   after(async () => {
     try {
-      if (cutterPid !== undefined) {
-        try {
-          process.kill(cutterPid, 'SIGKILL');
-        } catch (err) {
-          // ESRCH: it had exited already, as it should.
-          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-        }
-      }
+      killCutter(cutterPid);
       await scope?.cleanup();
     } finally {
       tsbgpdNs?.delete();
@@ -376,13 +379,7 @@ describe('BFD with tsbgp speaker (MetalLB BFDProfile) in network namespaces', ()
 
   after(async () => {
     try {
-      if (cutterPid !== undefined) {
-        try {
-          process.kill(cutterPid, 'SIGKILL');
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-        }
-      }
+      killCutter(cutterPid);
       await scope?.cleanup();
     } finally {
       tsbgpdNs?.delete();
