@@ -203,8 +203,26 @@ function drained<Res>(call: Stream<Res>): Promise<void> {
   });
 }
 
-async function send<Res>(call: Stream<Res>, message: Res): Promise<void> {
+/**
+ * Longest a listing works between two turns of the event loop. A stream that keeps
+ * taking messages never makes `send` wait, and awaiting a settled promise runs on in the
+ * same turn: without this, a long listing would hold up sessions and timers until done.
+ */
+const listingSliceMs = 10;
+/** When each stream's current slice of work began. */
+const sliceBegan = new WeakMap<object, number>();
+
+/** Writes one message of a listing; waits when the stream is full or the slice is used up. */
+export async function sendInSlices<Res>(call: Stream<Res>, message: Res): Promise<void> {
   if (!call.write(message)) await drained(call);
+  const now = performance.now();
+  const began = sliceBegan.get(call);
+  if (began === undefined) {
+    sliceBegan.set(call, now);
+  } else if (now - began >= listingSliceMs) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    sliceBegan.set(call, performance.now());
+  }
 }
 
 const tableKinds: Readonly<Record<number, TableKind>> = {
@@ -356,7 +374,7 @@ export class ApiServer {
         const name = req.peer_group_name ?? '';
         for (const g of groups.call(this.backend, name === '' ? undefined : name)) {
           if (call.cancelled) return;
-          await send(call, { peer_group: peerGroupToApi(g) });
+          await sendInSlices(call, { peer_group: peerGroupToApi(g) });
         }
       });
     }
@@ -365,7 +383,7 @@ export class ApiServer {
         const group = req.peer_group ?? '';
         for (const r of ranges.call(this.backend, group === '' ? undefined : group)) {
           if (call.cancelled) return;
-          await send(call, { dynamic_neighbor: { prefix: formatPrefix(r.prefix), peer_group: r.peerGroup } });
+          await sendInSlices(call, { dynamic_neighbor: { prefix: formatPrefix(r.prefix), peer_group: r.peerGroup } });
         }
       });
     }
@@ -380,7 +398,7 @@ export class ApiServer {
       this.serverStream<Req, Item>(method, async (req, call) => {
         for (const item of list(req)) {
           if (call.cancelled) return;
-          await send(call, item);
+          await sendInSlices(call, item);
         }
       });
     return {
@@ -483,7 +501,7 @@ export class ApiServer {
     if (address !== '') addressFromApi(address, 'address');
     for (const peer of this.backend.listPeers(address === '' ? undefined : address)) {
       if (call.cancelled) return;
-      await send(call, { peer: peerToApi(peer) });
+      await sendInSlices(call, { peer: peerToApi(peer) });
     }
   }
 
@@ -517,7 +535,7 @@ export class ApiServer {
       if (call.cancelled) return;
       const paths = dest.routes.map((r) => routeToPath(isFilteredShown || r.isFiltered !== true ? r : { ...r, isFiltered: false }, options));
       if (paths.length === 0) continue;
-      await send(call, { destination: { prefix: formatPrefix(dest.prefix), paths } });
+      await sendInSlices(call, { destination: { prefix: formatPrefix(dest.prefix), paths } });
     }
   }
 
