@@ -1,7 +1,8 @@
 // Tables from prefix key to a non-zero integer id (the RIB's objects live in pools and
 // are named by ids). IPv4 keys reach 2^38, past V8's small integers, so a Map would box
-// every key and insert at well under 1M keys/s; the IPv4 table keeps keys and ids in
-// typed arrays with linear probing, which the garbage collector never has to scan.
+// every key and insert at well under 1M keys/s; the IPv4 table packs each key into 32
+// bits and keeps keys and ids in typed arrays with linear probing: 8 bytes a slot, which
+// the garbage collector never has to scan.
 
 import type { PrefixKey } from './prefix-key.js';
 
@@ -42,12 +43,16 @@ function nextSeed(): number {
 }
 
 /**
- * Open addressing over non-negative integer keys below 2^53: keys in a Float64Array, ids
- * in a parallel Int32Array where 0 marks a free slot. Deletion shifts the following run
- * back, so there are no tombstones and lookups stay short after churn.
+ * Open addressing over IPv4 prefix keys (`address * 64 + length`, see prefix-key.ts),
+ * packed into 8 bytes a slot. The 32-bit key is the network part with a marker bit just
+ * below it (`address | 1 << (31 - length)`: the lowest set bit tells the length), which
+ * leaves only a /32 without a spare bit; its mark is the low bit of the id word, beside
+ * the id shifted left by one. Keys in a Uint32Array, id words in an Int32Array where 0
+ * marks a free slot. Deletion shifts the following run back, so there are no tombstones
+ * and lookups stay short after churn. Ids are limited to +-2^30 (the pools stay far below).
  */
 export class NumberIdTable implements IdTable {
-  private keyAt: Float64Array;
+  private keyAt: Uint32Array;
   private idAt: Int32Array;
   private bits: number;
   private mask: number;
@@ -57,7 +62,7 @@ export class NumberIdTable implements IdTable {
   constructor(capacityBits = minCapacityBits) {
     this.bits = capacityBits;
     this.mask = (1 << capacityBits) - 1;
-    this.keyAt = new Float64Array(1 << capacityBits);
+    this.keyAt = new Uint32Array(1 << capacityBits);
     this.idAt = new Int32Array(1 << capacityBits);
   }
 
@@ -66,15 +71,15 @@ export class NumberIdTable implements IdTable {
   }
 
   /**
-   * Both 32-bit halves, this table's seed, then the finalizer of MurmurHash3 (full
-   * avalanche, so a seed reorders everything); the top `bits` bits pick the slot. The
-   * seed makes each table's slot order its own: emptying one table in the slot order of
-   * another hashed alike (a peer's Adj-RIB-In drained out of the Loc-RIB) deletes home
-   * by home, and every shrink then piles the remaining keys into ever longer runs:
+   * The packed key, its /32 mark, this table's seed, then the finalizer of MurmurHash3
+   * (full avalanche, so a seed reorders everything); the top `bits` bits pick the slot.
+   * The seed makes each table's slot order its own: emptying one table in the slot order
+   * of another hashed alike (a peer's Adj-RIB-In drained out of the Loc-RIB) deletes
+   * home by home, and every shrink then piles the remaining keys into ever longer runs:
    * quadratic, minutes for a full table.
    */
-  private home(key: number): number {
-    let h = ((key >>> 0) ^ this.seed) + Math.imul((key / 4294967296) | 0, 0x85ebca6b);
+  private home(packed: number, mark: number): number {
+    let h = (packed ^ this.seed) + Math.imul(mark, 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
     return (h ^ (h >>> 16)) >>> (32 - this.bits);
@@ -82,57 +87,72 @@ export class NumberIdTable implements IdTable {
 
   get(key: PrefixKey): number {
     const k = key as number;
+    const addr = (k / 64) >>> 0;
+    const length = k - addr * 64;
+    const mark = length === 32 ? 1 : 0;
+    const packed = packKey(addr, length);
     const keys = this.keyAt;
     const ids = this.idAt;
     const mask = this.mask;
-    let i = this.home(k);
+    let i = this.home(packed, mark);
     for (;;) {
-      const id = ids[i]!;
-      if (id === 0 || keys[i] === k) return id;
+      const word = ids[i]!;
+      if (word === 0) return 0;
+      if (keys[i] === packed && (word & 1) === mark) return word >> 1;
       i = (i + 1) & mask;
     }
   }
 
   set(key: PrefixKey, id: number): void {
+    if (id > maxId || id < -maxId || id === 0) throw new RangeError(`table id ${id} outside +-${maxId} or 0`);
     const k = key as number;
+    const addr = (k / 64) >>> 0;
+    const length = k - addr * 64;
+    const mark = length === 32 ? 1 : 0;
+    const packed = packKey(addr, length);
+    const word = (id << 1) | mark;
     const keys = this.keyAt;
     const ids = this.idAt;
     const mask = this.mask;
-    let i = this.home(k);
+    let i = this.home(packed, mark);
     for (;;) {
       const found = ids[i]!;
       if (found === 0) break;
-      if (keys[i] === k) {
-        ids[i] = id;
+      if (keys[i] === packed && (found & 1) === mark) {
+        ids[i] = word;
         return;
       }
       i = (i + 1) & mask;
     }
-    keys[i] = k;
-    ids[i] = id;
+    keys[i] = packed;
+    ids[i] = word;
     // Load at most 3/4: linear probing degrades fast past that.
     if (++this.count > (mask + 1) * 0.75) this.resize(this.bits + 1);
   }
 
   delete(key: PrefixKey): number {
     const k = key as number;
+    const addr = (k / 64) >>> 0;
+    const length = k - addr * 64;
+    const mark = length === 32 ? 1 : 0;
+    const packed = packKey(addr, length);
     const keys = this.keyAt;
     const ids = this.idAt;
     const mask = this.mask;
-    let i = this.home(k);
+    let i = this.home(packed, mark);
     for (;;) {
-      const id = ids[i]!;
-      if (id === 0) return 0;
-      if (keys[i] === k) break;
+      const word = ids[i]!;
+      if (word === 0) return 0;
+      if (keys[i] === packed && (word & 1) === mark) break;
       i = (i + 1) & mask;
     }
-    const removed = ids[i]!;
+    const removed = ids[i]! >> 1;
     // Backward-shift deletion: move each later entry of the run into the hole when the
     // hole lies on its probe path (between its home slot and where it sits).
     let hole = i;
     let j = (i + 1) & mask;
     while (ids[j] !== 0) {
-      const h = this.home(keys[j]!);
+      const h = this.home(keys[j]!, ids[j]! & 1);
       if (((j - h) & mask) >= ((j - hole) & mask)) {
         keys[hole] = keys[j]!;
         ids[hole] = ids[j]!;
@@ -150,8 +170,8 @@ export class NumberIdTable implements IdTable {
     const keys = this.keyAt;
     const ids = this.idAt;
     for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      if (id !== 0) visit(id, keys[i]!);
+      const word = ids[i]!;
+      if (word !== 0) visit(word >> 1, unpackKey(keys[i]!, word & 1));
     }
   }
 
@@ -169,9 +189,9 @@ export class NumberIdTable implements IdTable {
         const ids = this.idAt;
         let visited = 0;
         while (visited < max && slot < ids.length) {
-          const id = ids[slot]!;
-          if (id !== 0) {
-            visit(id, keys[slot]!);
+          const word = ids[slot]!;
+          if (word !== 0) {
+            visit(word >> 1, unpackKey(keys[slot]!, word & 1));
             visited++;
           }
           slot++;
@@ -186,21 +206,38 @@ export class NumberIdTable implements IdTable {
     const oldIds = this.idAt;
     this.bits = bits;
     this.mask = (1 << bits) - 1;
-    this.keyAt = new Float64Array(1 << bits);
+    this.keyAt = new Uint32Array(1 << bits);
     this.idAt = new Int32Array(1 << bits);
     const keys = this.keyAt;
     const ids = this.idAt;
     const mask = this.mask;
     for (let o = 0; o < oldIds.length; o++) {
-      const id = oldIds[o]!;
-      if (id === 0) continue;
-      const k = oldKeys[o]!;
-      let i = this.home(k);
+      const word = oldIds[o]!;
+      if (word === 0) continue;
+      const packed = oldKeys[o]!;
+      let i = this.home(packed, word & 1);
       while (ids[i] !== 0) i = (i + 1) & mask;
-      keys[i] = k;
-      ids[i] = id;
+      keys[i] = packed;
+      ids[i] = word;
     }
   }
+}
+
+/** Largest id magnitude a NumberIdTable holds (one bit of the id word is the /32 mark). */
+const maxId = 2 ** 30 - 1;
+
+/** The 32-bit form of an IPv4 prefix: its network part and a marker bit below it (a /32: the address). */
+function packKey(addr: number, length: number): number {
+  if (length >= 32) return addr >>> 0;
+  const netmask = length === 0 ? 0 : -1 << (32 - length);
+  return ((addr & netmask) | (1 << (31 - length))) >>> 0;
+}
+
+/** The prefix key (`address * 64 + length`) of a packed key and its /32 mark. */
+function unpackKey(packed: number, mark: number): number {
+  if (mark === 1) return packed * 64 + 32;
+  const low = packed & -packed;
+  return ((packed ^ low) >>> 0) * 64 + Math.clz32(low);
 }
 
 /** IPv6 keys are short strings, which a Map hashes well (and caches the hash in the string). */
