@@ -7,7 +7,7 @@ import { Afi, Safi, formatAddress, formatPrefix, parseAddress, parsePrefix } fro
 import type { AttrSet } from '../rib/attr-store.js';
 import type { RibChange } from '../rib/rib.js';
 import { prefixKey } from '../rib/prefix-key.js';
-import { RibPeer, Route } from '../rib/route.js';
+import { RibPeer, createRoute, type Route } from '../rib/route.js';
 import { familyKey } from '../wire/context.js';
 import { connectRibToFib, fibRoutesOf } from './rib-adapter.js';
 import type { FibRoute } from './fib.js';
@@ -19,7 +19,7 @@ function peer(address: string, isLocal = false): RibPeer {
 function route(nextHop: string, from: RibPeer): Route {
   // The adapter reads only the next hop of the attributes.
   const attrs = { nextHop: nextHop === '' ? new Uint8Array(0) : parseAddress(nextHop) } as unknown as AttrSet;
-  return new Route(attrs, from, 0, 0);
+  return createRoute(attrs, from, 0, 0);
 }
 
 function change(prefix: string, multipath: Route[], safi: number = Safi.unicast): RibChange {

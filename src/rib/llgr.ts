@@ -7,7 +7,7 @@ import type { AdjRibIn } from './adj-rib-in.js';
 import type { AttrSet, AttrStore } from './attr-store.js';
 import type { LocRib } from './loc-rib.js';
 import type { PrefixKey } from './prefix-key.js';
-import { Route } from './route.js';
+import { createRoute, type Route } from './route.js';
 
 /** What `Rib.markLlgrStale` did to a peer's stale routes of one family. */
 export interface LlgrStaleCounts {
@@ -43,7 +43,7 @@ export function markLlgrStaleIn(ops: LlgrOps, adj: AdjRibIn, loc: LocRib): LlgrS
   let dropped = 0;
   const remark = (route: Route): Route => {
     const set = ops.attrStore.internLlgrStale(route.attrs);
-    const next = new Route(set, route.peer, route.pathId, route.receivedTick);
+    const next = createRoute(set, route.peer, route.pathId, route.receivedTick);
     loc.register(next);
     ops.attrStore.retain(set);
     return next;

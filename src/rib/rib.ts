@@ -18,7 +18,7 @@ import { defaultDecisionOptions, noMultipath, noRoutes, selectTop, type BestReas
 import { LocRib, bestOf, multipathOf, pathsOf, sameRoutes, type LocValue, type RibChange } from './loc-rib.js';
 import { comparePrefixKeys, formatPrefixKey, ipv4KeyRaw, ipv6KeyRaw, prefixKey, type PrefixKey } from './prefix-key.js';
 import type { ImportPolicy, ImportPolicyOf, ImportRoute } from './import-policy.js';
-import { RibPeer, Route, tickMs } from './route.js';
+import { RibPeer, Route, createRoute, tickMs } from './route.js';
 import { markLlgrStaleIn, type LlgrOps, type LlgrStaleCounts } from './llgr.js';
 import type { PeerInfo, UpdateSink } from './sink.js';
 
@@ -644,7 +644,7 @@ export class Rib implements UpdateSink {
   }
 
   private announce(peer: RibPeer, adj: AdjRibIn, loc: LocRib, key: PrefixKey, pathId: number, attrs: AttrSet, tick: number, policy?: ImportPolicy): void {
-    const route = new Route(attrs, peer, pathId, tick);
+    const route = createRoute(attrs, peer, pathId, tick);
     loc.register(route);
     const old = adj.put(key, route);
     if (old !== undefined && old.attrs === attrs && old.peer === peer) {
@@ -683,7 +683,7 @@ export class Rib implements UpdateSink {
     if (out === undefined) return undefined;
     if (out === input || (out.attributes === input.attributes && out.nextHop === input.nextHop)) return route;
     const set = this.importedSet(attrs, out);
-    const accepted = new Route(set, route.peer, route.pathId, route.receivedTick);
+    const accepted = createRoute(set, route.peer, route.pathId, route.receivedTick);
     loc.register(accepted);
     this.attrStore.retain(set);
     return accepted;

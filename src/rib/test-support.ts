@@ -9,7 +9,7 @@ import { NlriList, type Nlri } from '../wire/nlri.js';
 import { AsSegmentType, Origin, type PathAttributes } from '../wire/attributes/types.js';
 import type { UpdateMessage } from '../wire/update.js';
 import { AttrStore, uint32 } from './attr-store.js';
-import { RibPeer, Route } from './route.js';
+import { RibPeer, createRoute, type Route } from './route.js';
 import type { PeerInfo } from './sink.js';
 
 export const ipv4Unicast: FamilyKey = familyKey(Afi.ipv4, Safi.unicast);
@@ -121,5 +121,5 @@ export function makeRoute(spec: RouteSpec, store = new AttrStore()): Route {
   const attrs = store.intern(attrKeyOf(attributes), attributes, nextHop, undefined, isEbgp && !isLocal);
   if (spec.isReachable === false) attrs.isReachable = false;
   const peer = new RibPeer(isLocal ? 'local' : address, isLocal ? new Uint8Array(0) : parseAddress(address), spec.peerAs ?? 65001, uint32(parseAddress(spec.routerId ?? (address.includes(':') ? '1.1.1.1' : address))), isEbgp && !isLocal, isLocal);
-  return new Route(attrs, peer, spec.pathId ?? 0, spec.tick ?? 0);
+  return createRoute(attrs, peer, spec.pathId ?? 0, spec.tick ?? 0);
 }
