@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { NumberIdTable, Pool, StringIdTable, type IdTable } from './prefix-table.js';
-import type { PrefixKey } from './prefix-key.js';
+import { Ipv6IdTable, NumberIdTable, Pool, type IdTable } from './prefix-table.js';
+import { ipv6KeyRaw, type PrefixKey } from './prefix-key.js';
 
 type Op = { readonly kind: 'set'; readonly key: number; readonly value: number } | { readonly kind: 'delete'; readonly key: number };
 
@@ -12,11 +12,21 @@ function ipv4Key(addr: number, length: number): number {
   return ((addr & netmask) >>> 0) * 64 + length;
 }
 
+/** The key of an IPv6 prefix with its host bits cleared, as the RIB makes them. */
+function ipv6Key(addr: Uint8Array, length: number): string {
+  const bytes = new Uint8Array(16);
+  for (let bit = 0; bit < length; bit++) if ((addr[bit >> 3]! & (0x80 >> (bit & 7))) !== 0) bytes[bit >> 3]! |= 0x80 >> (bit & 7);
+  return ipv6KeyRaw(bytes, 0, length);
+}
+
 // Few distinct keys so sets, overwrites and deletes of present keys all happen: every
-// length of a few addresses (the same network at /24 and /25, 0.0.0.0/0, /32s with the
-// top bit set) and some spread ones.
-const keyPool = [...new Set([0x00000000, 0x0a000000, 0xffffffff, 0x80000001, 0xc0a80101].flatMap((a) => Array.from({ length: 33 }, (_, len) => ipv4Key(a, len))).concat(Array.from({ length: 150 }, (_, i) => ipv4Key(Math.imul(i + 1, 0x9e3779b9), [8, 16, 24, 31, 32][i % 5]!))))];
-const keyArb = fc.integer({ min: 0, max: keyPool.length - 1 }).map((i) => keyPool[i]!);
+// length of a few addresses (the same network at /24 and /25, the default route, host
+// routes with the top bit set) and some spread ones. Ops name keys by index.
+const ipv4Pool = [...new Set([0x00000000, 0x0a000000, 0xffffffff, 0x80000001, 0xc0a80101].flatMap((a) => Array.from({ length: 33 }, (_, len) => ipv4Key(a, len))).concat(Array.from({ length: 150 }, (_, i) => ipv4Key(Math.imul(i + 1, 0x9e3779b9), [8, 16, 24, 31, 32][i % 5]!))))];
+const ipv6Addresses = [new Uint8Array(16), new Uint8Array(16).fill(0xff), Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1)];
+const ipv6Pool = [...new Set(ipv6Addresses.flatMap((a) => Array.from({ length: 129 }, (_, len) => ipv6Key(a, len))).concat(Array.from({ length: 100 }, (_, i) => ipv6Key(Uint8Array.from({ length: 16 }, (_, b) => (Math.imul(i + 1, 0x9e3779b9) >>> (b % 4) * 8) & 0xff), [32, 44, 48, 56, 63, 64, 65, 96, 128, 29][i % 10]!))))];
+const poolSize = Math.max(ipv4Pool.length, ipv6Pool.length);
+const keyArb = fc.integer({ min: 0, max: poolSize - 1 });
 /** Ids a table holds: non-zero, within +-(2^30 - 1). */
 const idArb = fc.integer({ min: -(2 ** 30 - 1), max: 2 ** 30 - 1 }).filter((v) => v !== 0);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -24,7 +34,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), key: keyArb }),
 );
 
-function checkAgainstMap(table: IdTable, ops: readonly Op[], toKey: (k: number) => PrefixKey): void {
+/** Each family's table, how an op's key index becomes a key, and a key never in the pool. */
+const families = [
+  { name: 'IPv4', table: (): IdTable => new NumberIdTable(), toKey: (i: number): PrefixKey => ipv4Pool[i % ipv4Pool.length]!, absent: ipv4Key(0x01020300, 24) },
+  { name: 'IPv6', table: (): IdTable => new Ipv6IdTable(), toKey: (i: number): PrefixKey => ipv6Pool[i % ipv6Pool.length]!, absent: ipv6Key(Uint8Array.of(0x20, 0x01, 0x0d, 0xb9, ...new Uint8Array(12)), 32) },
+];
+
+function checkAgainstMap(table: IdTable, ops: readonly Op[], toKey: (k: number) => PrefixKey, absent: PrefixKey): void {
   const model = new Map<PrefixKey, number>();
   for (const op of ops) {
     const key = toKey(op.key);
@@ -38,26 +54,21 @@ function checkAgainstMap(table: IdTable, ops: readonly Op[], toKey: (k: number) 
     assert.equal(table.size, model.size);
   }
   for (const [k, v] of model) assert.equal(table.get(k), v);
-  assert.equal(table.get(toKey(999)), 0);
+  assert.equal(table.get(absent), 0);
   const seen = new Map<PrefixKey, number>();
   table.forEach((v: number, k: PrefixKey) => seen.set(k, v));
   assert.deepEqual(seen, model);
   assert.equal(table.keys().length, model.size);
 }
 
-test('property: NumberIdTable behaves as a Map through growth, deletion and shrinking', () => {
-  fc.assert(
-    fc.property(fc.array(opArb, { maxLength: 600 }), (ops) => checkAgainstMap(new NumberIdTable(), ops, (k) => k)),
-    { numRuns: 300 },
-  );
-});
-
-test('property: StringIdTable behaves as a Map', () => {
-  fc.assert(
-    fc.property(fc.array(opArb, { maxLength: 200 }), (ops) => checkAgainstMap(new StringIdTable(), ops, (k) => `k${k}`)),
-    { numRuns: 100 },
-  );
-});
+for (const f of families) {
+  test(`property: the ${f.name} table behaves as a Map through growth, deletion and shrinking`, () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 600 }), (ops) => checkAgainstMap(f.table(), ops, f.toKey, f.absent)),
+      { numRuns: 300 },
+    );
+  });
+}
 
 test('NumberIdTable holds many keys and gives them all back after deleting half', () => {
   const t = new NumberIdTable();
@@ -107,9 +118,9 @@ test('Pool reuses the ids of removed objects; id 0 is never given', () => {
 
 test('property: a cursor visits every entry once, in slices of any size', () => {
   fc.assert(
-    fc.property(fc.array(keyArb, { maxLength: 300 }), fc.integer({ min: 1, max: 50 }), fc.boolean(), (keys, slice, isNumber) => {
-      const table: IdTable = isNumber ? new NumberIdTable() : new StringIdTable();
-      const toKey = (k: number): PrefixKey => (isNumber ? k : `k${k}`);
+    fc.property(fc.array(keyArb, { maxLength: 300 }), fc.integer({ min: 1, max: 50 }), fc.constantFrom(...families), (keys, slice, f) => {
+      const table = f.table();
+      const toKey = f.toKey;
       const model = new Map<PrefixKey, number>();
       keys.forEach((k, i) => {
         table.set(toKey(k), i + 1);

@@ -31,7 +31,14 @@ export interface IdCursor {
 
 /** The table for keys of the family (`number` keys for IPv4, strings for IPv6). */
 export function createIdTable(isIpv4: boolean): IdTable {
-  return isIpv4 ? new NumberIdTable() : new StringIdTable();
+  return isIpv4 ? new NumberIdTable() : new Ipv6IdTable();
+}
+
+/** MurmurHash3's 32-bit finalizer: full avalanche of `h`. */
+function finalMix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 const minCapacityBits = 4;
@@ -79,10 +86,7 @@ export class NumberIdTable implements IdTable {
    * quadratic, minutes for a full table.
    */
   private home(packed: number, mark: number): number {
-    let h = (packed ^ this.seed) + Math.imul(mark, 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return (h ^ (h >>> 16)) >>> (32 - this.bits);
+    return finalMix((packed ^ this.seed) + Math.imul(mark, 0x85ebca6b)) >>> (32 - this.bits);
   }
 
   get(key: PrefixKey): number {
@@ -240,44 +244,165 @@ function unpackKey(packed: number, mark: number): number {
   return ((packed ^ low) >>> 0) * 64 + Math.clz32(low);
 }
 
-/** IPv6 keys are short strings, which a Map hashes well (and caches the hash in the string). */
-export class StringIdTable implements IdTable {
-  private readonly map = new Map<string, number>();
+/**
+ * IPv6 keys (17-character strings, see prefix-key.ts). Prefixes up to /64, nearly all of
+ * a table, are packed as NumberIdTable packs IPv4 ones, over the first 64 address bits:
+ * two 32-bit words with a marker bit below the network part (a /64 has its mark in the
+ * id word), 12 bytes a slot and no string kept. Longer prefixes go to a Map.
+ */
+export class Ipv6IdTable implements IdTable {
+  private hiAt: Uint32Array;
+  private loAt: Uint32Array;
+  private idAt: Int32Array;
+  private bits: number;
+  private mask: number;
+  private count = 0;
+  private readonly seed = nextSeed();
+  /** Prefixes longer than /64. */
+  private readonly long = new Map<string, number>();
+  /** The last packed key (`pack` returns its words here, not in a new object). */
+  private hi = 0;
+  private lo = 0;
+
+  constructor(capacityBits = minCapacityBits) {
+    this.bits = capacityBits;
+    this.mask = (1 << capacityBits) - 1;
+    this.hiAt = new Uint32Array(1 << capacityBits);
+    this.loAt = new Uint32Array(1 << capacityBits);
+    this.idAt = new Int32Array(1 << capacityBits);
+  }
 
   get size(): number {
-    return this.map.size;
+    return this.count + this.long.size;
+  }
+
+  private home(hi: number, lo: number, mark: number): number {
+    return finalMix((finalMix(hi ^ this.seed) ^ lo) + Math.imul(mark, 0x85ebca6b)) >>> (32 - this.bits);
+  }
+
+  /** Packs a key of at most /64 into `hi` and `lo`; returns its /64 mark. */
+  private pack(key: string): number {
+    const length = key.charCodeAt(16);
+    let hi = ((key.charCodeAt(0) << 24) | (key.charCodeAt(1) << 16) | (key.charCodeAt(2) << 8) | key.charCodeAt(3)) >>> 0;
+    let lo = ((key.charCodeAt(4) << 24) | (key.charCodeAt(5) << 16) | (key.charCodeAt(6) << 8) | key.charCodeAt(7)) >>> 0;
+    let mark = 0;
+    if (length === 64) mark = 1;
+    else if (length >= 32) lo = packKey(lo, length - 32);
+    else {
+      hi = packKey(hi, length);
+      lo = 0;
+    }
+    this.hi = hi;
+    this.lo = lo;
+    return mark;
+  }
+
+  /** The slot of the packed key in `hi`/`lo` with `mark`, or -1. */
+  private find(mark: number): number {
+    const his = this.hiAt;
+    const los = this.loAt;
+    const ids = this.idAt;
+    const mask = this.mask;
+    const hi = this.hi;
+    const lo = this.lo;
+    let i = this.home(hi, lo, mark);
+    for (;;) {
+      const word = ids[i]!;
+      if (word === 0) return -1 - i;
+      if (his[i] === hi && los[i] === lo && (word & 1) === mark) return i;
+      i = (i + 1) & mask;
+    }
   }
 
   get(key: PrefixKey): number {
-    return this.map.get(key as string) ?? 0;
+    const k = key as string;
+    if (k.charCodeAt(16) > 64) return this.long.get(k) ?? 0;
+    const i = this.find(this.pack(k));
+    return i < 0 ? 0 : this.idAt[i]! >> 1;
   }
 
   set(key: PrefixKey, id: number): void {
-    this.map.set(key as string, id);
+    if (id > maxId || id < -maxId || id === 0) throw new RangeError(`table id ${id} outside +-${maxId} or 0`);
+    const k = key as string;
+    if (k.charCodeAt(16) > 64) {
+      this.long.set(k, id);
+      return;
+    }
+    const mark = this.pack(k);
+    const i = this.find(mark);
+    if (i >= 0) {
+      this.idAt[i] = (id << 1) | mark;
+      return;
+    }
+    const free = -1 - i;
+    this.hiAt[free] = this.hi;
+    this.loAt[free] = this.lo;
+    this.idAt[free] = (id << 1) | mark;
+    if (++this.count > (this.mask + 1) * 0.75) this.resize(this.bits + 1);
   }
 
   delete(key: PrefixKey): number {
-    const id = this.map.get(key as string);
-    if (id === undefined) return 0;
-    this.map.delete(key as string);
-    return id;
+    const k = key as string;
+    if (k.charCodeAt(16) > 64) {
+      const id = this.long.get(k);
+      if (id === undefined) return 0;
+      this.long.delete(k);
+      return id;
+    }
+    const i = this.find(this.pack(k));
+    if (i < 0) return 0;
+    const his = this.hiAt;
+    const los = this.loAt;
+    const ids = this.idAt;
+    const mask = this.mask;
+    const removed = ids[i]! >> 1;
+    // Backward-shift deletion, as in NumberIdTable.
+    let hole = i;
+    let j = (i + 1) & mask;
+    while (ids[j] !== 0) {
+      const h = this.home(his[j]!, los[j]!, ids[j]! & 1);
+      if (((j - h) & mask) >= ((j - hole) & mask)) {
+        his[hole] = his[j]!;
+        los[hole] = los[j]!;
+        ids[hole] = ids[j]!;
+        hole = j;
+      }
+      j = (j + 1) & mask;
+    }
+    ids[hole] = 0;
+    this.count--;
+    if (this.bits > minCapacityBits && this.count < (mask + 1) / 8) this.resize(this.bits - 1);
+    return removed;
   }
 
   forEach(visit: (id: number, key: PrefixKey) => void): void {
-    this.map.forEach(visit);
+    this.cursor().next(Infinity, visit);
   }
 
   keys(): PrefixKey[] {
-    return [...this.map.keys()];
+    const out: PrefixKey[] = [];
+    this.forEach((_, k) => out.push(k));
+    return out;
   }
 
   cursor(): IdCursor {
-    const entries = this.map.entries();
+    let slot = 0;
+    let long: IterableIterator<[string, number]> | undefined;
     return {
       next: (max, visit) => {
+        const ids = this.idAt;
         let visited = 0;
+        while (visited < max && slot < ids.length) {
+          const word = ids[slot]!;
+          if (word !== 0) {
+            visit(word >> 1, unpackIpv6Key(this.hiAt[slot]!, this.loAt[slot]!, word & 1));
+            visited++;
+          }
+          slot++;
+        }
+        long ??= this.long.entries();
         while (visited < max) {
-          const step = entries.next();
+          const step = long.next();
           if (step.done === true) break;
           visit(step.value[1], step.value[0]);
           visited++;
@@ -286,6 +411,47 @@ export class StringIdTable implements IdTable {
       },
     };
   }
+
+  private resize(bits: number): void {
+    const oldHi = this.hiAt;
+    const oldLo = this.loAt;
+    const oldIds = this.idAt;
+    this.bits = bits;
+    this.mask = (1 << bits) - 1;
+    this.hiAt = new Uint32Array(1 << bits);
+    this.loAt = new Uint32Array(1 << bits);
+    this.idAt = new Int32Array(1 << bits);
+    const his = this.hiAt;
+    const los = this.loAt;
+    const ids = this.idAt;
+    const mask = this.mask;
+    for (let o = 0; o < oldIds.length; o++) {
+      const word = oldIds[o]!;
+      if (word === 0) continue;
+      let i = this.home(oldHi[o]!, oldLo[o]!, word & 1);
+      while (ids[i] !== 0) i = (i + 1) & mask;
+      his[i] = oldHi[o]!;
+      los[i] = oldLo[o]!;
+      ids[i] = word;
+    }
+  }
+}
+
+/** The IPv6 key (see prefix-key.ts) of a prefix of at most /64 packed by Ipv6IdTable. */
+function unpackIpv6Key(hi: number, lo: number, mark: number): string {
+  let length: number;
+  if (mark === 1) {
+    length = 64;
+  } else if (lo !== 0) {
+    const low = lo & -lo;
+    length = 32 + Math.clz32(low);
+    lo = (lo ^ low) >>> 0;
+  } else {
+    const low = hi & -hi;
+    length = Math.clz32(low);
+    hi = (hi ^ low) >>> 0;
+  }
+  return String.fromCharCode(hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff, 0, 0, 0, 0, 0, 0, 0, 0, length);
 }
 
 /**
