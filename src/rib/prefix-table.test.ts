@@ -116,6 +116,24 @@ test('Pool reuses the ids of removed objects; id 0 is never given', () => {
   assert.equal(pool.get(b), 'b');
 });
 
+test('Pool keeps objects across its chunks and reuses freed ids there', () => {
+  const pool = new Pool<{ n: number }>();
+  const ids: number[] = [];
+  // Past two chunk boundaries (65,536 ids a chunk).
+  for (let n = 0; n < 140_000; n++) ids.push(pool.add({ n }));
+  assert.equal(new Set(ids).size, ids.length);
+  assert.equal(pool.size, 140_000);
+  for (const at of [0, 65_534, 65_535, 65_536, 131_071, 131_072, 139_999]) assert.equal(pool.get(ids[at]!).n, at);
+  pool.remove(ids[65_535]!);
+  pool.remove(ids[131_072]!);
+  assert.equal(pool.size, 139_998);
+  const reused = [pool.add({ n: -1 }), pool.add({ n: -2 })].sort((a, b) => a - b);
+  assert.deepEqual(reused, [ids[65_535]!, ids[131_072]!].sort((a, b) => a - b));
+  assert.equal(pool.get(ids[65_536]!).n, 65_536);
+  pool.set(ids[7]!, { n: 7_000 });
+  assert.equal(pool.get(ids[7]!).n, 7_000);
+});
+
 test('property: a cursor visits every entry once, in slices of any size', () => {
   fc.assert(
     fc.property(fc.array(keyArb, { maxLength: 300 }), fc.integer({ min: 1, max: 50 }), fc.constantFrom(...families), (keys, slice, f) => {

@@ -454,40 +454,47 @@ function unpackIpv6Key(hi: number, lo: number, mark: number): string {
   return String.fromCharCode(hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff, 0, 0, 0, 0, 0, 0, 0, 0, length);
 }
 
+/** Ids per chunk of a Pool. */
+const poolChunkBits = 16;
+const poolChunkMask = (1 << poolChunkBits) - 1;
+
 /**
- * Objects named by small positive ids, reused after removal. The one array holding the
- * objects is written once per object, instead of every table holding it.
+ * Objects named by small positive ids, reused after removal. The objects are held in
+ * chunks of 65,536 slots, written once per object, instead of every table holding it: a
+ * growing pool never copies what it holds (one array of a full table's routes would be
+ * copied at each growth, into freshly mapped memory).
  */
 export class Pool<T> {
-  private readonly items: (T | undefined)[] = [undefined];
+  private readonly chunks: (T | undefined)[][] = [];
   private readonly freeIds: number[] = [];
+  /** The next id never given (id 0 never is). */
+  private nextId = 1;
 
   /** Objects held. */
   get size(): number {
-    return this.items.length - 1 - this.freeIds.length;
+    return this.nextId - 1 - this.freeIds.length;
   }
 
   add(item: T): number {
-    const id = this.freeIds.pop();
-    if (id !== undefined) {
-      this.items[id] = item;
-      return id;
-    }
-    this.items.push(item);
-    return this.items.length - 1;
+    const free = this.freeIds.pop();
+    const id = free ?? this.nextId++;
+    const c = id >>> poolChunkBits;
+    if (c === this.chunks.length) this.chunks.push(new Array<T | undefined>(1 << poolChunkBits));
+    this.chunks[c]![id & poolChunkMask] = item;
+    return id;
   }
 
   /** The object of a live id. */
   get(id: number): T {
-    return this.items[id] as T;
+    return this.chunks[id >>> poolChunkBits]![id & poolChunkMask] as T;
   }
 
   set(id: number, item: T): void {
-    this.items[id] = item;
+    this.chunks[id >>> poolChunkBits]![id & poolChunkMask] = item;
   }
 
   remove(id: number): void {
-    this.items[id] = undefined;
+    this.chunks[id >>> poolChunkBits]![id & poolChunkMask] = undefined;
     this.freeIds.push(id);
   }
 }
