@@ -48,11 +48,51 @@ function textValue(value: unknown): string {
   return JSON.stringify(value, jsonValue) ?? String(value);
 }
 
-/** Creates a logger writing to stderr by default. */
+/** Lines held before a write is forced within the same turn. */
+const maxHeldBytes = 64 * 1024;
+
+/**
+ * Hands lines to `write` in batches: the lines of one turn of the event loop go out in
+ * one write when it ends (or once 64 KB are held), and whatever is held when the process
+ * exits is written then. Writing to a pipe blocks, and a line costs a system call: a
+ * thousand sessions going down at once would log thousands of lines in one turn, one
+ * write each.
+ */
+export function batchedWriter(write: (text: string) => void): (line: string) => void {
+  let held: string[] = [];
+  let heldBytes = 0;
+  let isFlushQueued = false;
+  const flush = (): void => {
+    isFlushQueued = false;
+    if (held.length === 0) return;
+    const text = held.join('');
+    held = [];
+    heldBytes = 0;
+    try {
+      write(text);
+    } catch {
+      // A closed stderr must not take the daemon down; there is nowhere left to report it.
+    }
+  };
+  process.on('exit', flush);
+  return (line: string): void => {
+    held.push(line + '\n');
+    heldBytes += line.length + 1;
+    if (heldBytes >= maxHeldBytes) flush();
+    else if (!isFlushQueued) {
+      isFlushQueued = true;
+      setImmediate(flush).unref();
+    }
+  };
+}
+
+let stderrWriter: ((line: string) => void) | undefined;
+
+/** Creates a logger writing to stderr (in batches, see `batchedWriter`) by default. */
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
   const level = options.level ?? 'info';
   const format = options.format ?? 'text';
-  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const write = options.write ?? (stderrWriter ??= batchedWriter((text) => process.stderr.write(text)));
   const clock = options.clock ?? systemClock;
   const min = levelRank[level];
 
