@@ -485,7 +485,7 @@ export class DaemonApiBackend implements ApiBackend {
     const parsed = checked(() => parseNeighbor(neighborTable(request), this.daemon.currentConfig, 'UpdatePeer', 'peer'));
     const next: NeighborConfig = Object.freeze({
       ...parsed,
-      ...pick(current, ['authPassword', 'ttlSecurity', 'gracefulRestart', 'prefixLimits', 'bfd', 'routeReflectorClient', 'isRouteServerClient', 'idleHoldTimeAfterResetSec']),
+      ...pick(current, ['authPassword', 'ttlSecurity', 'gracefulRestart', 'prefixLimits', 'adjRibInLimit', 'bfd', 'routeReflectorClient', 'isRouteServerClient', 'idleHoldTimeAfterResetSec']),
     });
     this.daemon.updateNeighbor(next);
     const isAdminDown = config.isAdminDown === true;

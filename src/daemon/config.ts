@@ -20,6 +20,7 @@ import { readAuthPassword, readTtlSecurity, type TtlSecurityConfig } from './tcp
 import { buildGracefulRestart, readAfiSafiOptions, readGracefulRestart, readRouteReflector, readRouteServer, type AfiSafiOptions, type GracefulRestartConfig, type GracefulRestartSettings, type PrefixLimitConfig, type RouteReflectorClientConfig } from './neighbor-options-config.js';
 import { yamlToJs } from '../lib/yaml.js';
 import { buildBfd, readBfd, type BfdConfig, type BfdSettings } from './bfd-config.js';
+import { buildAdjRibInLimit, readAdjRibInLimit, type AdjRibInLimitConfig, type AdjRibInLimitSettings } from './adj-rib-in-limit-config.js';
 import { buildAddPaths, readAddPaths, readAfiSafiAddPaths, type AddPathConfig, type AddPathSettings, type FamilyAddPathSettings } from './add-path-config.js';
 
 export type ConfigType = 'toml' | 'yaml';
@@ -78,6 +79,11 @@ export interface NeighborConfig {
   readonly bfd?: BfdConfig;
   /** add-paths.config per family, where it receives or sends several paths (RFC 7911; add-path-config.ts). */
   readonly addPaths?: readonly AddPathConfig[];
+  /**
+   * adj-rib-in-limit.config (adj-rib-in-limit-config.ts; a tsbgpd extension) when the
+   * neighbor or its group writes it; absent: `defaultAdjRibInLimit`.
+   */
+  readonly adjRibInLimit?: AdjRibInLimitConfig;
 }
 
 /**
@@ -108,6 +114,8 @@ export interface PeerSettings {
   readonly isRouteServerClient?: boolean;
   /** Merged key by key with the group's (buildNeighbor), unlike the others. */
   readonly bfd?: BfdSettings;
+  /** Merged key by key with the group's, as bfd. */
+  readonly adjRibInLimit?: AdjRibInLimitSettings;
   /** add-paths.config of the neighbor, for families that say nothing themselves. */
   readonly addPaths?: AddPathSettings;
   /** afi-safis[].add-paths.config; goes with `families`. */
@@ -212,7 +220,7 @@ const keySets = {
   ibgpMultipathConfig: { supported: ['maximum-paths'], known: [] },
   globalConfig: { supported: ['as', 'router-id', 'port', 'local-address-list'], known: [] },
   neighbor: {
-    supported: ['config', 'transport', 'timers', 'afi-safis', 'ebgp-multihop', 'apply-policy', 'graceful-restart', 'ttl-security', 'bfd', 'route-reflector', 'route-server', 'add-paths'],
+    supported: ['config', 'transport', 'timers', 'afi-safis', 'ebgp-multihop', 'apply-policy', 'graceful-restart', 'ttl-security', 'bfd', 'route-reflector', 'route-server', 'add-paths', 'adj-rib-in-limit'],
     known: ['state', 'error-handling', 'logging-options', 'as-path-options', 'use-multiple-paths'],
   },
   neighborConfig: {
@@ -514,6 +522,8 @@ function readPeerSettings(c: Checker, tbl: Table, path: string, cfg: Table, cfgP
   if (rs !== undefined) set('isRouteServerClient', rs.value, rs.path);
   const bfd = readBfd(c, tbl, path);
   if (bfd !== undefined) set('bfd', bfd.value, bfd.path);
+  const adjRibInLimit = readAdjRibInLimit(c, tbl, path);
+  if (adjRibInLimit !== undefined) set('adjRibInLimit', adjRibInLimit.value, adjRibInLimit.path);
   const addPaths = readAddPaths(c, tbl, path);
   if (addPaths !== undefined) set('addPaths', addPaths.value, addPaths.path);
   const afiSafiAddPaths = readAfiSafiAddPaths(c, tbl, path);
@@ -568,6 +578,7 @@ function buildNeighbor(address: string, own: PeerSettings, group: PeerGroupConfi
     ...(group === undefined ? {} : { peerGroup: group.name }),
     ...withNeighborOptions(s, holdTimeSec),
     ...withBfd(group?.settings.bfd, own.bfd),
+    ...withAdjRibInLimit(group?.settings.adjRibInLimit, own.adjRibInLimit),
     ...withAddPaths(s, families),
   };
 }
@@ -576,6 +587,12 @@ function buildNeighbor(address: string, own: PeerSettings, group: PeerGroupConfi
 function withAddPaths(s: PeerSettings, families: readonly FamilyKey[]): Pick<NeighborConfig, 'addPaths'> {
   const addPaths = buildAddPaths(s.addPaths, s.afiSafiAddPaths, families);
   return addPaths === undefined ? {} : { addPaths };
+}
+
+/** The adjRibInLimit field of a neighbor: its keys over its group's, when either writes one. */
+function withAdjRibInLimit(group: AdjRibInLimitSettings | undefined, own: AdjRibInLimitSettings | undefined): Pick<NeighborConfig, 'adjRibInLimit'> {
+  const adjRibInLimit = buildAdjRibInLimit(group, own);
+  return adjRibInLimit === undefined ? {} : { adjRibInLimit };
 }
 
 /** The bfd field of a neighbor: its keys over its group's, when enabled. */

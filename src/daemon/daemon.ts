@@ -32,6 +32,9 @@ import { addPathModes, withAddPathSend } from './add-path-config.js';
 import type { Nlri } from '../wire/nlri.js';
 import type { UpdateMessage } from '../wire/update.js';
 import { maxPrefixesData, PrefixLimitGuard, type PrefixLimitExceeded } from './prefix-limit.js';
+import { AdjRibInLimitGuard, type AdjRibInCapExceeded } from './adj-rib-in-limit.js';
+import { defaultAdjRibInLimit } from './adj-rib-in-limit-config.js';
+import { PeerHoldDown } from './peer-hold.js';
 import { TcpSecurityWiring } from './tcp-security.js';
 import { announceUpdates, endOfRibUpdates, ipv4Unicast, localRibAttributes, mergeLocalRoutes, routesForPeer, unmapAddress, UpdateSender, withdrawUpdates, type LocalRoute, type PeerRoute } from './originate.js';
 
@@ -153,7 +156,8 @@ function globalChanges(a: DaemonConfig, b: DaemonConfig): string[] {
 
 /** Settings whose change needs a new session (the description and the group's name do not). */
 function sessionSettings(n: NeighborConfig): string {
-  return JSON.stringify({ ...n, description: '', peerGroup: undefined });
+  // The memory cap applies from the next UPDATE: changing it needs no new session.
+  return JSON.stringify({ ...n, description: '', peerGroup: undefined, adjRibInLimit: undefined });
 }
 
 /** Names (or prefixes) added, removed, and present in both with another signature. */
@@ -222,6 +226,8 @@ export class Daemon {
   readonly restartingSpeaker: RestartingSpeaker;
   /** Max-prefix limits, checked before the RIB stores an UPDATE. */
   private readonly prefixLimits: PrefixLimitGuard;
+  /** Adj-RIB-In memory caps, checked next; peers over either limit share one hold-down. */
+  private readonly adjRibInLimits: AdjRibInLimitGuard;
   /** `[[mrt-dump]]`: table dumps of the Loc-RIB and update dumps (mrt-dump.ts); started by start(). */
   private readonly mrtDump: MrtDumper | undefined;
 
@@ -265,7 +271,9 @@ export class Daemon {
         for (const p of this.allPeers()) if (p.session.state === 'Established' && !p.sentEndOfRib) this.syncRoutes(p);
       },
     });
-    this.prefixLimits = new PrefixLimitGuard({ clock: this.clock, logger: this.logger, rib: this.rib });
+    const holds = new PeerHoldDown({ clock: this.clock, logger: this.logger });
+    this.prefixLimits = new PrefixLimitGuard({ clock: this.clock, logger: this.logger, rib: this.rib, holds });
+    this.adjRibInLimits = new AdjRibInLimitGuard({ logger: this.logger, rib: this.rib, holds });
   }
 
   /** Sets the sink that sees every session's routes just before the RIB (so it can still read what a withdrawal removes). */
@@ -698,8 +706,10 @@ export class Daemon {
       onUpdate: (info, update) => {
         peer.stats.updatesReceived++;
         const exceeded = this.prefixLimits.check(info, peer.config.prefixLimits, update);
-        if (exceeded !== undefined) this.stopOverLimit(peer, exceeded);
-        else routes.onUpdate(info, this.withoutReflectionLoop(info, update));
+        if (exceeded !== undefined) return this.stopOverLimit(peer, exceeded);
+        const overCap = this.adjRibInLimits.check(info, peer.config.adjRibInLimit ?? defaultAdjRibInLimit, update);
+        if (overCap !== undefined) return this.stopOverMemoryCap(peer, overCap);
+        routes.onUpdate(info, this.withoutReflectionLoop(info, update));
       },
       onEndOfRib: (info, family) => {
         routes.onEndOfRib(info, family);
@@ -773,12 +783,25 @@ export class Daemon {
    */
   private stopOverLimit(peer: Peer, exceeded: PrefixLimitExceeded): void {
     const address = peer.config.address;
-    this.prefixLimits.holdDown(address, exceeded, () => {
-      const current = this.peers.get(address);
-      if (current !== undefined && !current.isAdminDown && this.stopping === undefined) current.session.start();
-    });
+    this.prefixLimits.holdDown(address, exceeded, () => this.restartHeld(address));
     const { family, maxPrefixes } = exceeded.limit;
     void peer.session.stop(`maximum prefixes reached (${familyName(family)}: ${maxPrefixes})`, CeaseSubcode.maxPrefixes, maxPrefixesData(family, maxPrefixes));
+  }
+
+  /**
+   * The peer's Adj-RIB-In would go over its memory cap (nothing of that UPDATE stored):
+   * Cease / Out of Resources (RFC 4486 3, no data), then held down as after max-prefix.
+   */
+  private stopOverMemoryCap(peer: Peer, exceeded: AdjRibInCapExceeded): void {
+    const address = peer.config.address;
+    this.adjRibInLimits.holdDown(address, exceeded, () => this.restartHeld(address));
+    void peer.session.stop(`adj-rib-in memory cap reached (${exceeded.limit.maxMemoryMib} MiB)`, CeaseSubcode.outOfResources);
+  }
+
+  /** A hold-down is over: a configured neighbor connects again (a dynamic one waits for its peer). */
+  private restartHeld(address: string): void {
+    const current = this.peers.get(address);
+    if (current !== undefined && !current.isAdminDown && this.stopping === undefined) current.session.start();
   }
 
   /**
@@ -1046,7 +1069,8 @@ export class Daemon {
     };
     if (remote === undefined) return refuse('not a configured neighbor');
     if (this.stopping !== undefined) return refuse('shutting down');
-    if (this.prefixLimits.isHeld(remote)) return refuse('held down after exceeding a prefix limit');
+    const held = this.prefixLimits.holds.reasonOf(remote);
+    if (held !== undefined) return refuse(held);
     const peer = this.peers.get(remote) ?? this.dynamicPeers.get(remote);
     if (peer !== undefined) {
       if (!this.tcpSecurity.applyAccepted(t, peer.config)) return refuse('tcp options not set');

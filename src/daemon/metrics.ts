@@ -180,6 +180,7 @@ export class MetricsServer {
     const flops: Sample[] = [];
     const bytesIn: Sample[] = [];
     const bytesOut: Sample[] = [];
+    const adjRibInBytes: Sample[] = [];
     for (const p of peers) {
       const peer = p.config.address;
       const bytes = p.session.byteCounts;
@@ -189,6 +190,7 @@ export class MetricsServer {
       updatesOut.push({ labels: { peer }, value: p.stats.updatesSent });
       up.push({ labels: { peer }, value: p.session.state === 'Established' ? 1 : 0 });
       flops.push({ labels: { peer }, value: p.stats.flops });
+      adjRibInBytes.push({ labels: { peer }, value: this.daemon.rib.adjRibInBytes(peer) });
       for (const family of p.config.families) {
         const labels = { peer, family: familyName(family) };
         const counts = this.daemon.rib.peerCounts(peer, family);
@@ -204,6 +206,7 @@ export class MetricsServer {
       { name: 'tsbgp_bgp_prefixes_received', help: 'Routes in the neighbor\'s Adj-RIB-In, per family.', type: 'gauge', samples: received },
       { name: 'tsbgp_bgp_prefixes_accepted', help: 'Routes of the neighbor that import policy accepted, per family.', type: 'gauge', samples: accepted },
       { name: 'tsbgp_bgp_prefixes_advertised', help: 'Routes announced to the neighbor on its current session, per family.', type: 'gauge', samples: advertised },
+      { name: 'tsbgp_bgp_adj_rib_in_bytes_estimate', help: 'Estimated memory of the neighbor\'s Adj-RIB-In (routes and the attribute sets they made), what its adj-rib-in-limit caps.', type: 'gauge', samples: adjRibInBytes },
       { name: 'tsbgp_bgp_updates_received_total', help: 'UPDATE messages received from the neighbor.', type: 'counter', samples: updatesIn },
       { name: 'tsbgp_bgp_updates_sent_total', help: 'UPDATE messages sent to the neighbor.', type: 'counter', samples: updatesOut },
       { name: 'tsbgp_bgp_bytes_received_total', help: 'Bytes read from the neighbor\'s TCP connections (BGP messages with their headers), since its session was made.', type: 'counter', samples: bytesIn },

@@ -4,7 +4,7 @@
 // Prefixes Reached carrying AFI, SAFI and the limit (RFC 4486 4), and stays down for
 // the restart timer (0: until an operator starts it again).
 
-import type { Cancel, Clock } from '../lib/clock.js';
+import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { Afi, Safi } from '../lib/address.js';
 import type { NlriList } from '../wire/nlri.js';
@@ -13,6 +13,7 @@ import { familyKey, familyName, familyOf, type FamilyKey } from '../wire/context
 import type { UpdateMessage } from '../wire/update.js';
 import type { PeerInfo } from '../rib/sink.js';
 import type { PrefixLimitConfig } from './neighbor-options-config.js';
+import { PeerHoldDown } from './peer-hold.js';
 
 /** What the guard asks the RIB. */
 export interface PrefixCounts {
@@ -41,7 +42,7 @@ export function maxPrefixesData(family: FamilyKey, maxPrefixes: number): Uint8Ar
 }
 
 /** The routes an UPDATE announces, per family (nothing when it is treated as a withdrawal). */
-function announced(update: UpdateMessage): { readonly family: FamilyKey; readonly list: NlriList }[] {
+export function announced(update: UpdateMessage): { readonly family: FamilyKey; readonly list: NlriList }[] {
   if (update.action === ErrorAction.treatAsWithdraw) return [];
   const out: { family: FamilyKey; list: NlriList }[] = [];
   if (update.nlri.count > 0) out.push({ family: ipv4Unicast, list: update.nlri });
@@ -51,18 +52,17 @@ function announced(update: UpdateMessage): { readonly family: FamilyKey; readonl
 }
 
 export class PrefixLimitGuard {
-  private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly rib: PrefixCounts;
   /** `${peer} ${family}` warned of on the current session. */
   private readonly warned = new Set<string>();
-  /** Peers held down after going over a limit, with the restart's cancel (undefined: until started by hand). */
-  private readonly held = new Map<string, Cancel | undefined>();
+  /** Peers held down after going over a limit; shared with the other limits when given. */
+  readonly holds: PeerHoldDown;
 
-  constructor(deps: { readonly clock: Clock; readonly logger: Logger; readonly rib: PrefixCounts }) {
-    this.clock = deps.clock;
+  constructor(deps: { readonly clock: Clock; readonly logger: Logger; readonly rib: PrefixCounts; readonly holds?: PeerHoldDown }) {
     this.logger = deps.logger;
     this.rib = deps.rib;
+    this.holds = deps.holds ?? new PeerHoldDown(deps);
   }
 
   /**
@@ -94,15 +94,7 @@ export class PrefixLimitGuard {
    */
   holdDown(address: string, exceeded: PrefixLimitExceeded, restart: () => void): void {
     const { limit, count } = exceeded;
-    this.held.get(address)?.();
-    const cancel = limit.restartTimerSec > 0
-      ? this.clock.after(limit.restartTimerSec * 1000, () => {
-          this.held.delete(address);
-          this.logger.info('prefix limit restart', { peer: address });
-          restart();
-        })
-      : undefined;
-    this.held.set(address, cancel);
+    this.holds.hold(address, limit.restartTimerSec, 'held down after exceeding a prefix limit', 'prefix limit restart', restart);
     this.logger.error('prefix limit exceeded', {
       peer: address,
       family: familyName(limit.family),
@@ -113,15 +105,14 @@ export class PrefixLimitGuard {
     });
   }
 
-  /** True while the peer is held down (its connections are refused). */
+  /** True while the peer is held down, by this limit or another (its connections are refused). */
   isHeld(address: string): boolean {
-    return this.held.has(address);
+    return this.holds.isHeld(address);
   }
 
   /** An operator started the peer again, or it is gone: no hold, no pending restart. */
   release(address: string): void {
-    this.held.get(address)?.();
-    this.held.delete(address);
+    this.holds.release(address);
   }
 
   /** The session left Established: a later one warns again. */
@@ -130,7 +121,6 @@ export class PrefixLimitGuard {
   }
 
   close(): void {
-    for (const cancel of this.held.values()) cancel?.();
-    this.held.clear();
+    this.holds.close();
   }
 }

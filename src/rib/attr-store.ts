@@ -1,20 +1,33 @@
 // Interned path attributes: one shared AttrSet per distinct (attribute bytes, next hop,
 // eBGP or not), counted by the routes holding it and dropped with the last one. A full
 // table has a few hundred thousand of them for a million routes, so the decision inputs
-// (RFC 4271 9.1.2.2, RFC 4456 9, RFC 5065 5.3) are worked out here once per set.
+// (RFC 4271 9.1.2.2, RFC 4456 9, RFC 5065 5.3) are worked out here once per set. Each set
+// is charged, once, to the peer whose route made it (memory-estimate.ts).
 
 import { Buffer } from 'node:buffer';
 import { AsSegmentType, Origin, WellKnownCommunity, type AsPathSegment, type PathAttributes } from '../wire/attributes/types.js';
+import { attrSetBytes } from './memory-estimate.js';
 
 /** Says whether a next hop (4 or 16 bytes) can be reached (RFC 4271 9.1.2.1). */
 export type NextHopResolver = (nextHop: Uint8Array) => boolean;
 
 export const allReachable: NextHopResolver = () => true;
 
+/**
+ * The estimated bytes of the attribute sets charged to one peer: a set adds
+ * `attrSetBytes` of its key when the store creates it for one of the peer's routes, and
+ * takes them back when the store forgets it, whichever peers held it in between.
+ */
+export class AttrCharge {
+  bytes = 0;
+}
+
 /** Attributes shared by routes, with what the decision process reads from them. */
 export class AttrSet {
   /** Routes holding this set; at 0 the store forgets it. */
   refCount = 0;
+  /** Who was charged for the set when it was made (none for local routes). */
+  chargedTo: AttrCharge | undefined = undefined;
   /** Resolver's answer for `nextHop`, flipped by the RIB after `AttrStore.reachabilityChanges`. */
   isReachable: boolean;
   /** LOCAL_PREF as it counts: ignored from an external peer (RFC 4271 5.1.5). */
@@ -115,21 +128,19 @@ export class AttrStore {
    * The shared set for a received UPDATE's attributes: `attrKey` is the UPDATE's attribute
    * bytes without the MP attributes, so the next hop of MP_REACH_NLRI is part of the key
    * here; so is eBGP-ness, which changes how LOCAL_PREF counts. The set starts unheld:
-   * `retain` it per route, and `dropIfUnused` it if no route took it.
+   * `retain` it per route, and `dropIfUnused` it if no route took it. A set made now is
+   * charged to `chargeTo`.
    */
-  intern(attrKey: Uint8Array, attributes: PathAttributes, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean): AttrSet {
-    let head = String.fromCharCode(isEbgp ? 1 : 0, nextHop.length);
-    for (let i = 0; i < nextHop.length; i++) head += String.fromCharCode(nextHop[i]!);
-    if (linkLocalNextHop !== undefined) {
-      head += String.fromCharCode(linkLocalNextHop.length);
-      for (let i = 0; i < linkLocalNextHop.length; i++) head += String.fromCharCode(linkLocalNextHop[i]!);
-    } else {
-      head += '\0';
-    }
-    const key = head + bytesToLatin1(attrKey);
+  intern(attrKey: Uint8Array, attributes: PathAttributes, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean, chargeTo?: AttrCharge): AttrSet {
+    const key = receivedKey(attrKey, nextHop, linkLocalNextHop, isEbgp);
     const found = this.sets.get(key);
     if (found !== undefined) return found;
-    return this.add(key, attributes, nextHop, linkLocalNextHop, isEbgp);
+    return this.add(key, attributes, nextHop, linkLocalNextHop, isEbgp, false, chargeTo);
+  }
+
+  /** True when `intern` of these would find a live set (nothing made, nothing charged). */
+  hasReceived(attrKey: Uint8Array, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean): boolean {
+    return this.sets.has(receivedKey(attrKey, nextHop, linkLocalNextHop, isEbgp));
   }
 
   /**
@@ -149,17 +160,17 @@ export class AttrStore {
    * a changed route never shares a set with a received one. LOCAL_PREF counts whoever
    * sent the route: the caller takes a received one off an external peer's route first.
    */
-  internImported(attributes: PathAttributes, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean): AttrSet {
+  internImported(attributes: PathAttributes, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean, chargeTo?: AttrCharge): AttrSet {
     const key = (isEbgp ? '\u0004' : '\u0003') + canonicalText({ ...withoutMp(attributes), nextHop, linkLocalNextHop });
     const found = this.sets.get(key);
     if (found !== undefined) return found;
-    return this.add(key, attributes, nextHop, linkLocalNextHop, isEbgp, true);
+    return this.add(key, attributes, nextHop, linkLocalNextHop, isEbgp, true, chargeTo);
   }
 
   /**
    * `from` with LLGR_STALE added to its communities (RFC 9494 4.3), everything else as
    * it was; `from` itself when it carries the community already. Keyed by `from`'s key,
-   * so every route of one set lands in one set again.
+   * so every route of one set lands in one set again, and charged as `from` was.
    */
   internLlgrStale(from: AttrSet): AttrSet {
     if (from.isLlgrStale) return from;
@@ -169,16 +180,27 @@ export class AttrStore {
     const communities = [...(from.attributes.communities ?? []), WellKnownCommunity.llgrStale];
     // A LOCAL_PREF that counts on an external route was written by our import policy.
     const isLocalPrefOurs = from.isEbgp && from.localPref !== undefined;
-    return this.add(key, { ...from.attributes, communities }, from.nextHop, from.linkLocalNextHop, from.isEbgp, isLocalPrefOurs);
+    return this.add(key, { ...from.attributes, communities }, from.nextHop, from.linkLocalNextHop, from.isEbgp, isLocalPrefOurs, from.chargedTo);
   }
 
-  private add(key: string, attributes: PathAttributes, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean, isLocalPrefOurs = false): AttrSet {
+  private add(key: string, attributes: PathAttributes, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean, isLocalPrefOurs = false, chargeTo?: AttrCharge): AttrSet {
     // Copies: the caller's arrays may be views into a receive buffer that gets reused,
     // and the MP attributes would keep a whole UPDATE's NLRI alive.
     const nh = Uint8Array.from(nextHop);
     const set = new AttrSet(key, withoutMp(attributes), nh, linkLocalNextHop && Uint8Array.from(linkLocalNextHop), isEbgp, this.resolver(nh), isLocalPrefOurs);
+    if (chargeTo !== undefined) {
+      set.chargedTo = chargeTo;
+      chargeTo.bytes += attrSetBytes(key.length);
+    }
     this.sets.set(key, set);
     return set;
+  }
+
+  /** Forgets a live set and credits its charge back; once only (a set gone stays gone). */
+  private forget(set: AttrSet): void {
+    if (this.sets.get(set.key) !== set) return;
+    this.sets.delete(set.key);
+    if (set.chargedTo !== undefined) set.chargedTo.bytes -= attrSetBytes(set.key.length);
   }
 
   retain(set: AttrSet): void {
@@ -187,13 +209,13 @@ export class AttrStore {
 
   /** One route let go of the set; the last one frees it. */
   release(set: AttrSet): void {
-    if (--set.refCount === 0) this.sets.delete(set.key);
+    if (--set.refCount === 0) this.forget(set);
     else if (set.refCount < 0) throw new Error(`attribute set released more often than retained (refCount ${set.refCount})`);
   }
 
   /** Frees a set that `intern` returned but no route kept. */
   dropIfUnused(set: AttrSet): void {
-    if (set.refCount === 0) this.sets.delete(set.key);
+    if (set.refCount === 0) this.forget(set);
   }
 
   /** The live set under `key`, if any (for tests and the API). */
@@ -212,6 +234,19 @@ export class AttrStore {
     for (const set of this.sets.values()) if (resolver(set.nextHop) !== set.isReachable) changed.push(set);
     return changed;
   }
+}
+
+/** A received set's store key: eBGP-ness and next hops, then the attribute bytes. */
+function receivedKey(attrKey: Uint8Array, nextHop: Uint8Array, linkLocalNextHop: Uint8Array | undefined, isEbgp: boolean): string {
+  let head = String.fromCharCode(isEbgp ? 1 : 0, nextHop.length);
+  for (let i = 0; i < nextHop.length; i++) head += String.fromCharCode(nextHop[i]!);
+  if (linkLocalNextHop !== undefined) {
+    head += String.fromCharCode(linkLocalNextHop.length);
+    for (let i = 0; i < linkLocalNextHop.length; i++) head += String.fromCharCode(linkLocalNextHop[i]!);
+  } else {
+    head += '\0';
+  }
+  return head + bytesToLatin1(attrKey);
 }
 
 function withoutMp(attributes: PathAttributes): PathAttributes {

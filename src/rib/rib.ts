@@ -13,7 +13,8 @@ import type { PathAttributes } from '../wire/attributes/types.js';
 import { AttrType } from '../wire/attributes/types.js';
 import type { UpdateMessage } from '../wire/update.js';
 import { AdjRibIn } from './adj-rib-in.js';
-import { AttrStore, allReachable, isSameContent, uint32, type AttrSet, type NextHopResolver } from './attr-store.js';
+import { AttrCharge, AttrStore, allReachable, isSameContent, uint32, type AttrSet, type NextHopResolver } from './attr-store.js';
+import { routeBytes } from './memory-estimate.js';
 import { defaultDecisionOptions, noMultipath, noRoutes, selectTop, type BestReason, type DecisionOptions, type MultipathOptions } from './best-path.js';
 import { LocRib, bestOf, multipathOf, pathsOf, sameRoutes, type LocValue, type RibChange } from './loc-rib.js';
 import { comparePrefixKeys, formatPrefixKey, ipv4KeyRaw, ipv6KeyRaw, prefixKey, type PrefixKey } from './prefix-key.js';
@@ -91,6 +92,8 @@ interface PeerState {
   readonly endOfRib: Set<FamilyKey>;
   /** Undefined when every route passes unchanged. */
   importPolicy: ImportPolicy | undefined;
+  /** The attribute sets its routes made (the Rib's `charges` entry for its address). */
+  readonly charge: AttrCharge;
 }
 
 const ipv4Unicast = familyKey(Afi.ipv4, Safi.unicast);
@@ -116,6 +119,12 @@ export class Rib implements UpdateSink {
   private readonly originMs: number;
   private readonly locs = new Map<FamilyKey, LocRib>();
   private readonly peers = new Map<string, PeerState>();
+  /**
+   * What each peer's attribute sets cost, by address: kept while sets charged to a peer
+   * that went down are still alive (its routes leave in slices, or a new session holds
+   * the same sets), so that a peer coming back is charged for them.
+   */
+  private readonly charges = new Map<string, AttrCharge>();
   private readonly local: PeerState;
   private listeners: RibListener[] = [];
   private changes: RibChange[] = [];
@@ -152,7 +161,7 @@ export class Rib implements UpdateSink {
     this.originMs = this.clock.now();
     const routerId = options.routerId === undefined ? 0 : uint32(typeof options.routerId === 'string' ? parseAddress(options.routerId) : options.routerId);
     const peer = new RibPeer('local', noNextHop, options.localAs ?? 0, routerId, false, true);
-    this.local = { peer, adj: new Map(), disabled: new Set(), endOfRib: new Set(), importPolicy: undefined };
+    this.local = { peer, adj: new Map(), disabled: new Set(), endOfRib: new Set(), importPolicy: undefined, charge: new AttrCharge() };
     this.importPolicyOf = options.importPolicy;
     this.slicePrefixes = Math.max(1, options.removalSlice?.prefixes ?? 32768);
     this.sliceMs = options.removalSlice?.ms ?? 20;
@@ -187,7 +196,7 @@ export class Rib implements UpdateSink {
     const peer = ribPeerOf(info);
     const importPolicy = this.askImportPolicy(info);
     if (state === undefined) {
-      this.peers.set(info.address, { peer, adj: new Map(), disabled: new Set(), endOfRib: new Set(), importPolicy });
+      this.peers.set(info.address, { peer, adj: new Map(), disabled: new Set(), endOfRib: new Set(), importPolicy, charge: this.chargeOf(info.address) });
     } else {
       // Stale routes of a restarting peer keep the RibPeer they came with; new ones get this.
       if (!isSamePeer(state.peer, peer)) state.peer = peer;
@@ -244,6 +253,7 @@ export class Rib implements UpdateSink {
     this.peers.delete(address);
     this.lastInfo = undefined;
     for (const adj of state.adj.values()) this.queueRemoval(adj);
+    if (this.removals.length === 0) this.forgetSpentCharges();
     // Hundreds of sessions can end in one turn (a switch fails): the first slices run
     // now, and once they have taken a slice's time the rest wait for the timer, so the
     // turn stays short. Only real time counts (a ManualClock never defers).
@@ -278,6 +288,7 @@ export class Rib implements UpdateSink {
     this.begin();
     try {
       while (this.removals.length > 0) this.removeSome(Infinity);
+      this.forgetSpentCharges();
     } finally {
       this.flush();
     }
@@ -521,6 +532,28 @@ export class Rib implements UpdateSink {
   }
 
   /**
+   * The estimated bytes of what the peer's Adj-RIBs-In hold (memory-estimate.ts): its
+   * routes of every family (stale ones included) at a fixed cost each, and the attribute
+   * sets its routes made that are still alive. O(families): kept up to date as routes
+   * and sets come and go.
+   */
+  adjRibInBytes(peer: PeerInfo | string): number {
+    const address = typeof peer === 'string' ? peer : peer.address;
+    let bytes = this.charges.get(address)?.bytes ?? 0;
+    const state = this.peers.get(address);
+    if (state !== undefined) for (const [family, adj] of state.adj) bytes += adj.size * routeBytes(family);
+    return bytes;
+  }
+
+  /** Routes in the peer's Adj-RIBs-In, every family, stale ones included. O(families). */
+  adjRibInRouteCount(peer: PeerInfo | string): number {
+    const state = this.peers.get(typeof peer === 'string' ? peer : peer.address);
+    let n = 0;
+    if (state !== undefined) for (const adj of state.adj.values()) n += adj.size;
+    return n;
+  }
+
+  /**
    * How many of `list`'s routes the peer's Adj-RIB-In does not hold yet (fresh or
    * stale): what storing them would add, for a limit checked before anything is stored.
    * Cheap when the table is empty or the list short; one lookup per route otherwise.
@@ -574,12 +607,23 @@ export class Rib implements UpdateSink {
     if (info === this.lastInfo) return this.lastState!;
     let state = this.peers.get(info.address);
     if (state === undefined) {
-      state = { peer: ribPeerOf(info), adj: new Map(), disabled: new Set(), endOfRib: new Set(), importPolicy: this.askImportPolicy(info) };
+      state = { peer: ribPeerOf(info), adj: new Map(), disabled: new Set(), endOfRib: new Set(), importPolicy: this.askImportPolicy(info), charge: this.chargeOf(info.address) };
       this.peers.set(info.address, state);
     }
     this.lastInfo = info;
     this.lastState = state;
     return state;
+  }
+
+  private chargeOf(address: string): AttrCharge {
+    let charge = this.charges.get(address);
+    if (charge === undefined) this.charges.set(address, (charge = new AttrCharge()));
+    return charge;
+  }
+
+  /** Drops the charges of peers gone whose sets are all gone too. O(peers seen), once a removal is over. */
+  private forgetSpentCharges(): void {
+    for (const [address, charge] of this.charges) if (charge.bytes === 0 && !this.peers.has(address)) this.charges.delete(address);
   }
 
   /** The family's Loc-RIB; undefined for address families this RIB does not hold. */
@@ -623,7 +667,7 @@ export class Rib implements UpdateSink {
     if (loc === undefined) return;
     this.noteSection(list);
     const adj = this.adjOf(state, loc);
-    const attrs = this.attrStore.intern(attrKey, attributes, nextHop, linkLocalNextHop, state.peer.isEbgp);
+    const attrs = this.attrStore.intern(attrKey, attributes, nextHop, linkLocalNextHop, state.peer.isEbgp, state.charge);
     const peer = state.peer;
     const tick = this.tick();
     const policy = state.importPolicy;
@@ -694,7 +738,8 @@ export class Rib implements UpdateSink {
     if (memo !== undefined && memo.from === from && memo.set.refCount > 0 && isSameContent(memo.route.nextHop, out.nextHop) && isSameContent(memo.route.attributes, out.attributes)) return memo.set;
     // RFC 2545 3: a link-local next hop goes with the global one it came with.
     const linkLocal = isSameContent(out.nextHop, from.nextHop) ? from.linkLocalNextHop : undefined;
-    const set = this.attrStore.internImported(out.attributes, out.nextHop, linkLocal, from.isEbgp);
+    // Charged as the received set is: the peer whose routes made both.
+    const set = this.attrStore.internImported(out.attributes, out.nextHop, linkLocal, from.isEbgp, from.chargedTo);
     this.importMemo = { from, route: out, set };
     return set;
   }
@@ -763,6 +808,7 @@ export class Rib implements UpdateSink {
     this.begin();
     try {
       this.removeSome(this.slicePrefixes);
+      if (this.removals.length === 0) this.forgetSpentCharges();
     } finally {
       // Scheduled before the flush: a listener's error must not leave routes behind.
       this.scheduleSlice();
