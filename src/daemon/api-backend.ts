@@ -266,28 +266,27 @@ export class DaemonApiBackend implements ApiBackend {
     return { prefix, routes: ordered.map((r) => this.routeView(r, family, prefix, r === best, isSet && multipath.includes(r))) };
   }
 
-  /** A peer's Adj-RIB-In ("local": the routes this speaker originates), in prefix order. */
-  private adjInRoutes(address: string, family: FamilyKey, filters: readonly PrefixFilter[] | undefined): DestinationView[] {
-    const byKey = new Map<PrefixKey, { route: Route; isStale: boolean; isFiltered: boolean }[]>();
-    this.daemon.rib.forEachAdjRibIn(address, family, (key, route, isStale, accepted) => {
-      const item = { route, isStale, isFiltered: accepted === undefined };
-      const list = byKey.get(key);
-      if (list === undefined) byKey.set(key, [item]);
-      else list.push(item);
-    });
-    const out: DestinationView[] = [];
-    for (const key of [...byKey.keys()].sort(comparePrefixKeys)) {
+  /**
+   * A peer's Adj-RIB-In ("local": the routes this speaker originates), in prefix order,
+   * one prefix at a time from a snapshot of its keys: a listing of a full table yields
+   * between prefixes instead of building every destination first.
+   */
+  private *adjInRoutes(address: string, family: FamilyKey, filters: readonly PrefixFilter[] | undefined): Generator<DestinationView> {
+    const rib = this.daemon.rib;
+    for (const key of rib.adjRibInKeys(address, family)) {
       const prefix = keyToPrefix(key);
       if (filters !== undefined && !filters.some((f) => matchesPrefixFilter(f, prefix))) continue;
-      const best = address === 'local' ? this.daemon.rib.entry(family, key)?.best : undefined;
-      const routes = byKey.get(key)!.map(({ route, isStale, isFiltered }) => {
+      const held = rib.adjRibInAt(address, family, key);
+      if (held.length === 0) continue;
+      const best = address === 'local' ? rib.entry(family, key)?.best : undefined;
+      const routes = held.map(({ route, isStale, accepted }) => {
+        const isFiltered = accepted === undefined;
         const view = this.routeView(route, family, prefix, route === best, false);
         // Rejected by import policy: shown only when filtered routes are asked for.
         return isStale || isFiltered ? { ...view, ...(isStale ? { isStale } : {}), ...(isFiltered ? { isFiltered } : {}) } : view;
       });
-      out.push({ prefix, routes });
+      yield { prefix, routes };
     }
-    return out;
   }
 
   /** What the daemon announced on the peer's current session. */

@@ -111,3 +111,21 @@ test('drain visits every prefix with its routes and empties the table', () => {
   assert.equal(adj.size, 0);
   assert.equal(adj.staleSize, 0);
 });
+
+test('keys names each prefix once and routesAt gives its fresh routes, then its stale ones', () => {
+  const adj = new AdjRibIn(ipv4Unicast, true, pool);
+  const stale1 = makeRoute({ pathId: 1 });
+  const stale2 = makeRoute({ pathId: 2 });
+  const other = makeRoute({});
+  adj.put(k1, stale1);
+  adj.put(k1, stale2);
+  adj.put(k2, other);
+  adj.markStale();
+  // ADD-PATH: path 3 of k1 arrives fresh while paths 1 and 2 are still stale.
+  const fresh3 = makeRoute({ pathId: 3 });
+  adj.put(k1, fresh3);
+  assert.deepEqual(adj.keys().sort((a, b) => Number(a) - Number(b)), [k1, k2]);
+  assert.deepEqual(adj.routesAt(k1), [fresh3, stale1, stale2]);
+  assert.deepEqual(adj.routesAt(k2), [other]);
+  assert.deepEqual(adj.routesAt(parsePrefixKey('192.0.2.0/24')), []);
+});

@@ -122,6 +122,28 @@ export class AdjRibIn {
     return old;
   }
 
+  /** The prefixes held, fresh or stale, each once (a copy, in no particular order). */
+  keys(): PrefixKey[] {
+    const keys = this.current.keys();
+    const stale = this.stale;
+    if (stale !== undefined) stale.forEach((_, key) => {
+      if (this.current.get(key) === 0) keys.push(key);
+    });
+    return keys;
+  }
+
+  /** Every route held for the prefix: the fresh ones, then the stale ones. */
+  routesAt(key: PrefixKey): Route[] {
+    const out: Route[] = [];
+    const add = (id: number): void => {
+      if (id > 0) out.push(this.routes.get(id));
+      else if (id < 0) out.push(...this.multi.get(-id));
+    };
+    add(this.current.get(key));
+    if (this.stale !== undefined) add(this.stale.get(key));
+    return out;
+  }
+
   /** Visits every route, fresh then stale. The table must not change during the visit. */
   forEach(visit: (route: Route, key: PrefixKey) => void): void {
     const each = (id: number, key: PrefixKey): void => {

@@ -134,6 +134,17 @@ test('Pool keeps objects across its chunks and reuses freed ids there', () => {
   assert.equal(pool.get(ids[7]!).n, 7_000);
 });
 
+test('Pool starts afresh once emptied', () => {
+  const pool = new Pool<string>();
+  const ids = Array.from({ length: 70_000 }, (_, i) => pool.add(`r${i}`));
+  for (const id of ids) pool.remove(id);
+  assert.equal(pool.size, 0);
+  assert.equal(pool.add('again'), 1);
+  assert.equal(pool.add('and again'), 2);
+  assert.equal(pool.get(1), 'again');
+  assert.equal(pool.size, 2);
+});
+
 test('property: a cursor visits every entry once, in slices of any size', () => {
   fc.assert(
     fc.property(fc.array(keyArb, { maxLength: 300 }), fc.integer({ min: 1, max: 50 }), fc.constantFrom(...families), (keys, slice, f) => {

@@ -467,7 +467,7 @@ const poolChunkMask = (1 << poolChunkBits) - 1;
 export class Pool<T> {
   private readonly chunks: (T | undefined)[][] = [];
   private readonly freeIds: number[] = [];
-  /** The next id never given (id 0 never is). */
+  /** The next id never given (id 0 never is); back to 1 when the pool empties. */
   private nextId = 1;
 
   /** Objects held. */
@@ -496,5 +496,11 @@ export class Pool<T> {
   remove(id: number): void {
     this.chunks[id >>> poolChunkBits]![id & poolChunkMask] = undefined;
     this.freeIds.push(id);
+    // Empty again (the last peer left): give back the chunks and the free list.
+    if (this.freeIds.length === this.nextId - 1) {
+      this.chunks.length = 0;
+      this.freeIds.length = 0;
+      this.nextId = 1;
+    }
   }
 }

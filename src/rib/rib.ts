@@ -504,10 +504,7 @@ export class Rib implements UpdateSink {
   *entries(family: FamilyKey): Generator<LocRibEntry> {
     const loc = this.locs.get(family);
     if (loc === undefined) return;
-    const keys = loc.keys();
-    // IPv4 keys are numbers whose numeric order is prefix order; a Float64Array sorts them fastest.
-    const sorted: Iterable<PrefixKey> = typeof keys[0] === 'number' ? Float64Array.from(keys as number[]).sort() : keys.sort(comparePrefixKeys);
-    for (const key of sorted) {
+    for (const key of inPrefixOrder(loc.keys())) {
       const e = this.entry(family, key);
       if (e !== undefined) yield e;
     }
@@ -575,6 +572,24 @@ export class Rib implements UpdateSink {
    * as received, and `accepted`, the route import policy let into the Loc-RIB for it
    * (the route itself when unchanged, undefined when rejected: filtered).
    */
+  /**
+   * The prefixes of a peer's Adj-RIB-In ("local": this speaker's routes) in prefix order,
+   * from a snapshot of the keys: a listing reads them with `adjRibInAt` a few at a time,
+   * and a prefix gone in between just has no routes.
+   */
+  adjRibInKeys(peer: PeerInfo | string, family: FamilyKey): Iterable<PrefixKey> {
+    const state = peer === 'local' ? this.local : this.peers.get(typeof peer === 'string' ? peer : peer.address);
+    return inPrefixOrder(state?.adj.get(family)?.keys() ?? []);
+  }
+
+  /** The routes a peer's Adj-RIB-In holds for one prefix (fresh, then stale), as `forEachAdjRibIn` visits them. */
+  adjRibInAt(peer: PeerInfo | string, family: FamilyKey, key: PrefixKey): { readonly route: Route; readonly isStale: boolean; readonly accepted: Route | undefined }[] {
+    const state = peer === 'local' ? this.local : this.peers.get(typeof peer === 'string' ? peer : peer.address);
+    const adj = state?.adj.get(family);
+    if (adj === undefined) return [];
+    return adj.routesAt(key).map((route) => ({ route, isStale: adj.staleSize > 0 && adj.isStale(key, route), accepted: adj.acceptedOf(route) }));
+  }
+
   forEachAdjRibIn(peer: PeerInfo | string, family: FamilyKey, visit: (key: PrefixKey, route: Route, isStale: boolean, accepted: Route | undefined) => void): void {
     const state = peer === 'local' ? this.local : this.peers.get(typeof peer === 'string' ? peer : peer.address);
     const adj = state?.adj.get(family);
@@ -908,6 +923,11 @@ function coalesce(changes: readonly RibChange[]): RibChange[] {
     }
   }
   return out.filter((c) => c.best !== c.previousBest || !sameRoutes(c.multipath, c.previousMultipath));
+}
+
+/** Keys in prefix order: IPv4 keys are numbers whose numeric order is prefix order, and a Float64Array sorts them fastest. */
+function inPrefixOrder(keys: PrefixKey[]): Iterable<PrefixKey> {
+  return typeof keys[0] === 'number' ? Float64Array.from(keys as number[]).sort() : keys.sort(comparePrefixKeys);
 }
 
 /**
