@@ -102,6 +102,25 @@ function errorText(err: unknown): string {
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Connection attempts refused before giving up, and the pause between them. */
+const refusedTries = 40;
+const refusedPauseMs = 250;
+
+/**
+ * `connect`, again while the daemon refuses the connection: gobgpd answers its API before
+ * its BGP listener is up when it has many neighbors to set up (10 s at the most).
+ */
+async function connectRetrying(connect: () => Promise<Injector>): Promise<Injector> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect();
+    } catch (err) {
+      if (!/\bECONNREFUSED\b/.test((err as Error).message) || attempt >= refusedTries) throw err;
+      await delay(refusedPauseMs);
+    }
+  }
+}
+
 /** One daemon, one fresh process; every session closed and the daemon stopped before it returns. */
 async function runOnce(kind: DaemonKind, peers: number, routesPerPeer: number, buffers: readonly Buffer[], second: number): Promise<Omit<ManyPeersRun, 'kind' | 'version'>> {
   const plan = loopbackPlan(peers, second);
@@ -115,7 +134,7 @@ async function runOnce(kind: DaemonKind, peers: number, routesPerPeer: number, b
     const proc = receiver.process;
     for (let i = 0; i < peers; i += connectBatch) {
       const batch = plan.peers.slice(i, i + connectBatch);
-      injectors.push(...(await Promise.all(batch.map((a) => Injector.connect({ localAddress: a, remoteAddress: plan.daemon, remotePort: port, as: injectorAs, routerId: a, holdTimeSec: 240, handshakeTimeoutMs: 30_000 })))));
+      injectors.push(...(await Promise.all(batch.map((a) => connectRetrying(() => Injector.connect({ localAddress: a, remoteAddress: plan.daemon, remotePort: port, as: injectorAs, routerId: a, holdTimeSec: 240, handshakeTimeoutMs: 30_000 }))))));
     }
     // Let the fresh sessions settle (timers, the daemon's End-of-RIBs) before the baseline.
     await delay(1000);
