@@ -4,7 +4,7 @@
 // connected and kernel routes and re-resolved on link, address and route events.
 // Start-up adopts our leftovers and sweeps the ones not re-learned; stop removes ours.
 
-import { formatAddress, formatPrefix, type Prefix } from '../lib/address.js';
+import { bytesEqual, formatAddress, formatPrefix, type Prefix } from '../lib/address.js';
 import type { Logger } from '../lib/logger.js';
 import { silentLogger } from '../lib/logger.js';
 import { decodeAddr, encodeAddrDump } from './addr-message.js';
@@ -294,14 +294,21 @@ export class Fib {
   }
 
   private setDesired(entry: Entry, next: readonly Uint8Array[] | undefined): void {
-    for (const nh of entry.desired ?? []) {
-      const slot = this.byNextHop.get(formatAddress(nh));
+    const before = entry.desired ?? [];
+    entry.desired = next;
+    // Only the next hops that come or go touch their slots: a multipath set growing from
+    // two to three members (each peer's UPDATE in turn) leaves the two alone.
+    const isKept = (nh: Uint8Array, list: readonly Uint8Array[]): boolean => list.some((o) => bytesEqual(o, nh));
+    for (const nh of before) {
+      if (next !== undefined && isKept(nh, next)) continue;
+      const k = formatAddress(nh);
+      const slot = this.byNextHop.get(k);
       if (slot === undefined) continue;
       slot.users.delete(entry);
-      if (slot.users.size === 0) this.byNextHop.delete(formatAddress(nh));
+      if (slot.users.size === 0) this.byNextHop.delete(k);
     }
-    entry.desired = next;
     for (const nh of next ?? []) {
+      if (isKept(nh, before)) continue;
       const k = formatAddress(nh);
       let slot = this.byNextHop.get(k);
       if (slot === undefined) {
@@ -358,10 +365,16 @@ export class Fib {
     this.scheduleProcess();
   }
 
+  /**
+   * Writes what changed once the current turn's I/O is handled (setImmediate, not a
+   * microtask): every UPDATE read in this turn, from every peer, has reached the RIB by
+   * then, so a prefix that three peers announce in one turn is written once with its
+   * three next hops rather than three times.
+   */
   private scheduleProcess(): void {
     if (this.isProcessScheduled) return;
     this.isProcessScheduled = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.isProcessScheduled = false;
       this.process();
     });
