@@ -11,7 +11,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <arpa/inet.h>
 #include <node_api.h>
 #include <uv.h>
 
@@ -202,6 +205,41 @@ static napi_value js_join(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// dropOwnRouteAdds(handle, protocol, table): a socket filter (classic BPF) that drops
+// RTM_NEWROUTE notifications of unicast routes with this protocol in this table (< 256):
+// the FIB's own writes echoed back, which it ignores, and which would otherwise fill the
+// receive buffer by the hundred thousand. Deletions and everyone else's routes pass.
+// Notifications carry one message each, so the first header is the one to look at.
+static napi_value js_drop_own_route_adds(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  nl_socket* s = unwrap(env, argv[0]);
+  if (s == NULL) return NULL;
+  int32_t protocol = 0, table = 0;
+  if (argc < 3 || !get_int(env, argv[1], &protocol) || !get_int(env, argv[2], &table) || protocol < 0 || protocol > 255 || table < 0 || table > 255) {
+    napi_throw_type_error(env, NULL, "dropOwnRouteAdds(handle, protocol 0-255, table 0-255)");
+    return NULL;
+  }
+  // Offsets: nlmsg_type at 4 (host order; a half-word load reads it as htons would),
+  // then struct rtmsg from 16: rtm_table at 20, rtm_protocol at 21, rtm_type at 23.
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_NEWROUTE), 0, 6),
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, NLMSG_HDRLEN + 5),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)protocol, 0, 4),
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, NLMSG_HDRLEN + 4),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)table, 0, 2),
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, NLMSG_HDRLEN + 7),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RTN_UNICAST, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+      BPF_STMT(BPF_RET | BPF_K, 0),
+  };
+  struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+  if (setsockopt(s->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) return throw_errno(env, "setsockopt", errno);
+  return NULL;
+}
+
 // send(handle, bytes) -> bytes sent; one sendmsg, one datagram to the kernel
 static napi_value js_send(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -285,6 +323,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
       {"join", NULL, js_join, NULL, NULL, NULL, napi_default, NULL},
+      {"dropOwnRouteAdds", NULL, js_drop_own_route_adds, NULL, NULL, NULL, napi_default, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
       {"listen", NULL, js_listen, NULL, NULL, NULL, napi_default, NULL},
       {"ref", NULL, js_ref, NULL, NULL, NULL, napi_default, NULL},

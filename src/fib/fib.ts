@@ -178,6 +178,16 @@ export class Fib {
       },
     );
     for (const g of [RtnlGroup.link, RtnlGroup.ipv4Ifaddr, RtnlGroup.ipv6Ifaddr, RtnlGroup.ipv4Route, RtnlGroup.ipv6Route]) this.events.join(g);
+    // Our own route additions come back as notifications we ignore (ourRouteEvent), one
+    // per route: a full table's worth overflows any receive buffer, and each overflow
+    // costs a dump of the whole kernel table. Filtered in the kernel when it can be.
+    if (this.table < 256 && this.events.dropOwnRouteAdds !== undefined) {
+      try {
+        this.events.dropOwnRouteAdds(this.protocol, this.table);
+      } catch (e) {
+        this.logger.warn('fib cannot filter its own route notifications; they are read and ignored', { error: (e as Error).message });
+      }
+    }
 
     const canWrite = await this.probeWrite();
     await this.readKernel(true);

@@ -18,3 +18,20 @@ test('after a receive overflow (ENOBUFS is reported), notifications still arrive
     ns.delete();
   }
 });
+
+test('the own-route filter drops only our protocol\'s unicast additions in our table', () => {
+  const ns = Netns.create('nlflt');
+  try {
+    const out = execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, scriptPath('own-route-filter-probe.js')], { encoding: 'utf8', timeout: 30_000 });
+    const seen = JSON.parse(out.trim().split('\n').at(-1)!) as string[];
+    assert.deepEqual(seen, [
+      // 10.1.0.1/32 proto bgp in main: its additions (and the replace) are dropped.
+      'add 10.1.0.2/32 4 254',
+      'add 10.1.0.3/32 186 100',
+      'add 10.1.0.4/32 186 254',
+      'del 10.1.0.1/32 186 254',
+    ]);
+  } finally {
+    ns.delete();
+  }
+});

@@ -14,6 +14,11 @@ export interface NetlinkSocket {
   listen(onDatagram: (datagram: Uint8Array) => void, onError: (error: NetlinkSocketError) => void): void;
   /** Joins a multicast group (RTNLGRP_*). */
   join(group: number): void;
+  /**
+   * Has the kernel drop, before they are queued, notifications of unicast routes added
+   * with `protocol` in `table` (both below 256): a writer's own routes echoed back.
+   */
+  dropOwnRouteAdds?(protocol: number, table: number): void;
   /** Whether a listening socket keeps the process alive. */
   setRef(isRef: boolean): void;
   close(): void;
@@ -41,6 +46,7 @@ export class NetlinkUnavailableError extends Error {
 interface Binding {
   open(protocol: number, receiveBufferBytes: number): object;
   join(handle: object, group: number): void;
+  dropOwnRouteAdds(handle: object, protocol: number, table: number): void;
   send(handle: object, bytes: Uint8Array): number;
   listen(handle: object, onData: (errno: number, bytes: Buffer | null) => void): void;
   ref(handle: object, isRef: boolean): void;
@@ -100,6 +106,14 @@ class AddonSocket implements NetlinkSocket {
   join(group: number): void {
     try {
       this.b.join(this.handle, group);
+    } catch (e) {
+      throw toSocketError(e);
+    }
+  }
+
+  dropOwnRouteAdds(protocol: number, table: number): void {
+    try {
+      this.b.dropOwnRouteAdds(this.handle, protocol, table);
     } catch (e) {
       throw toSocketError(e);
     }
