@@ -209,6 +209,8 @@ async function runOnce(kind: DaemonKind, table: GeneratedTable, teardown: Teardo
         failFast: bytes === 'drop' ? () => (proc.isRunning ? undefined : `${kind} exited`) : failFast,
       });
       const stall = await probe?.stop();
+      // The wait is timed from here: a pause of this process counts in it too.
+      if (stall !== undefined && stall.ownLongestMs >= 100) console.log(`   (the bench process itself was held ${stall.ownLongestMs.toFixed(0)} ms during this phase; the longest API wait, ${stall.longestMs.toFixed(0)} ms, includes it)`);
       return { result: toPhase(outcome, startMs), startMs, ...(outcome.kind === 'done' ? { endMs: outcome.endMs } : {}), queries: outcome.queries, ...(stall === undefined ? {} : { stallMs: stall.longestMs }) };
     };
 

@@ -4,6 +4,7 @@
 // some daemons answer a count query on the thread that applies UPDATEs, and polling
 // them often slows the very ingest being measured.
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 
 /** Linux reports /proc CPU times in USER_HZ ticks, 100 per second on every architecture. */
@@ -235,6 +236,8 @@ export class StallProbe {
   private pings = 0;
   private isRunning = false;
   private loop: Promise<void> | undefined;
+  /** This process's own event-loop delay while probing: a wait it caused is not the daemon's. */
+  private readonly ownDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(
     private readonly ping: () => Promise<unknown>,
@@ -243,6 +246,7 @@ export class StallProbe {
 
   start(): this {
     this.isRunning = true;
+    this.ownDelay.enable();
     this.loop = this.run();
     return this;
   }
@@ -261,10 +265,15 @@ export class StallProbe {
     }
   }
 
-  /** Stops after the ping in flight; returns the longest wait (ms) and the pings sent. */
-  async stop(): Promise<{ readonly longestMs: number; readonly pings: number }> {
+  /**
+   * Stops after the ping in flight; returns the longest wait (ms), the pings sent, and
+   * the longest this process's own event loop was held meanwhile (ms; a wait that long
+   * or shorter may be ours, not the daemon's).
+   */
+  async stop(): Promise<{ readonly longestMs: number; readonly pings: number; readonly ownLongestMs: number }> {
     this.isRunning = false;
     await this.loop;
-    return { longestMs: this.longestMs, pings: this.pings };
+    this.ownDelay.disable();
+    return { longestMs: this.longestMs, pings: this.pings, ownLongestMs: this.ownDelay.max / 1e6 };
   }
 }

@@ -81,6 +81,30 @@ class ChunkQueue {
 
 const emptyChunk = new Uint8Array(0);
 
+/**
+ * Longest all connections together spend on received messages in one turn of the event
+ * loop before the busy ones pause until the next. The system reads a busy socket up to
+ * 32 times per readiness event, and each chunk holds thousands of routes: without a
+ * bound, one peer sending a full table held the loop for up to 1.5 s at a time, and its
+ * other peers' keepalives and the API waited.
+ */
+const receiveSliceMs = 20;
+
+/** Time spent receiving in the current turn, shared by every connection. */
+const turn = { spentMs: 0, isResetQueued: false };
+
+function chargeTurn(ms: number): boolean {
+  turn.spentMs += ms;
+  if (!turn.isResetQueued) {
+    turn.isResetQueued = true;
+    setImmediate(() => {
+      turn.spentMs = 0;
+      turn.isResetQueued = false;
+    });
+  }
+  return turn.spentMs >= receiveSliceMs;
+}
+
 export class Connection {
   readonly framer = new Framer(maxMessageLength);
   /** Context for decoding what arrives; set when the peer's OPEN is accepted. */
@@ -99,6 +123,8 @@ export class Connection {
   readonly closed: Promise<void>;
 
   private isReading = true;
+  /** Reading paused until the next turn (`yieldTurn`). */
+  private isPaused = false;
   /** `end` was called: the transport takes no more bytes. */
   private hasEnded = false;
   private isBlocked = false;
@@ -171,6 +197,7 @@ export class Connection {
   private receive(chunk: Uint8Array): void {
     this.bytes.received += chunk.length;
     if (!this.isReading || this.isClosing) return;
+    const began = performance.now();
     let messages: Uint8Array[];
     try {
       messages = this.framer.push(chunk);
@@ -185,6 +212,19 @@ export class Connection {
       if (!this.isReading || this.isClosing) return;
       this.handler.onMessage(this, m);
     }
+    if (chargeTurn(performance.now() - began)) this.yieldTurn();
+  }
+
+  /** This turn's receiving time is used up: read no more until the next turn. */
+  private yieldTurn(): void {
+    const t = this.transport;
+    if (this.isPaused || t.pause === undefined || t.resume === undefined) return;
+    this.isPaused = true;
+    t.pause();
+    setImmediate(() => {
+      this.isPaused = false;
+      if (!this.isClosed) t.resume!();
+    });
   }
 
   /** OPEN, KEEPALIVE, NOTIFICATION: always accepted, and ahead of queued UPDATEs. */

@@ -18,6 +18,9 @@ export interface Transport {
   on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
   on(event: 'drain' | 'close' | 'connect', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
+  /** Stops reading until `resume` (a socket's own pause; absent on transports that cannot). */
+  pause?(): unknown;
+  resume?(): unknown;
   readonly remoteAddress?: string | undefined;
   readonly remotePort?: number | undefined;
   readonly localAddress?: string | undefined;
