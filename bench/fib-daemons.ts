@@ -290,26 +290,43 @@ export async function runFibBench(routes: number, log: (line: string) => void = 
     direct = { failure: errorText(err) };
     log(`direct install: ${direct.failure}`);
   }
-  const daemons: FibDaemonRun[] = [];
+  const daemons = await eachFibDaemon<FibDaemonRun>(kinds, log, async (kind, version) => {
+    const r = await runDaemon(kind, routes, hops);
+    const lost = r.lostNotifications > 0 ? `; ${r.lostNotifications} route notification overflows` : '';
+    log(`${version} over BGP: ${r.seconds.toFixed(2)} s (${Math.round(routes / r.seconds).toLocaleString('en-US')} routes/s, daemon CPU ${r.cpuSeconds.toFixed(2)} s; the dump confirming it ended at ${r.confirmedSeconds.toFixed(2)} s${lost})`);
+    return { kind, version, seconds: r.seconds, confirmedSeconds: r.confirmedSeconds, cpuSeconds: r.cpuSeconds };
+  });
+  return { routes, hops, direct, daemons, loadAtStart, loadAtEnd: loadavg() };
+}
+
+/**
+ * Runs `run` for each daemon of `kinds` in turn: one that is not installed, or fails,
+ * gets a run with the reason instead of figures (logged too).
+ */
+export async function eachFibDaemon<R extends { readonly kind: FibDaemonKind; readonly version: string; readonly failure?: string }>(
+  kinds: readonly FibDaemonKind[],
+  log: (line: string) => void,
+  run: (kind: FibDaemonKind, version: string) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = [];
   for (const kind of kinds) {
     const why = fibMissing(kind);
     const version = why === undefined ? await daemonVersion(kind as DaemonKind) : kind;
+    const failed = (failure: string): R => {
+      log(`${version}: ${failure}`);
+      return { kind, version, failure } as R;
+    };
     if (why !== undefined) {
-      daemons.push({ kind, version, failure: `not run: ${why}` });
-      log(`${version}: not run: ${why}`);
+      out.push(failed(`not run: ${why}`));
       continue;
     }
     try {
-      const r = await runDaemon(kind, routes, hops);
-      daemons.push({ kind, version, seconds: r.seconds, confirmedSeconds: r.confirmedSeconds, cpuSeconds: r.cpuSeconds });
-      const lost = r.lostNotifications > 0 ? `; ${r.lostNotifications} route notification overflows` : '';
-      log(`${version} over BGP: ${r.seconds.toFixed(2)} s (${Math.round(routes / r.seconds).toLocaleString('en-US')} routes/s, daemon CPU ${r.cpuSeconds.toFixed(2)} s; the dump confirming it ended at ${r.confirmedSeconds.toFixed(2)} s${lost})`);
+      out.push(await run(kind, version));
     } catch (err) {
-      daemons.push({ kind, version, failure: `failed: ${errorText(err)}` });
-      log(`${version}: failed: ${errorText(err)}`);
+      out.push(failed(`failed: ${errorText(err)}`));
     }
   }
-  return { routes, hops, direct, daemons, loadAtStart, loadAtEnd: loadavg() };
+  return out;
 }
 
 const names: Record<FibDaemonKind, string> = { tsbgpd: 'tsbgpd', bird: 'BIRD', frr: 'FRR' };

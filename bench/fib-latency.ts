@@ -10,9 +10,8 @@ import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { Netns } from '../src/fib/testing/netns.js';
 import { Scope, waitFor, type DaemonProcess } from '../test/interop/harness.js';
-import { daemonVersion, type DaemonKind } from './daemons.js';
 import { gateways } from './fib-install.js';
-import { agentPath, createNetns, deleteNetns, fibDaemonKinds, fibMissing, injectorAs, installLimitMs, jsonLines, routerAddress, startDaemon, type FibDaemonKind } from './fib-daemons.js';
+import { agentPath, createNetns, deleteNetns, eachFibDaemon, fibDaemonKinds, injectorAs, installLimitMs, jsonLines, routerAddress, startDaemon, type FibDaemonKind } from './fib-daemons.js';
 
 /** Routes in the table before the probes start. */
 export const latencyLoadRoutes = 100_000;
@@ -66,10 +65,6 @@ export function latencyStats(sentMs: ReadonlyMap<number, number>, arrivedMs: Rea
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-}
 
 /** Index -> time of the JSON lines that carry both. */
 function timesOf(lines: readonly Record<string, unknown>[], key: string): Map<number, number> {
@@ -141,24 +136,11 @@ export async function runLatencyBench(changes: number, log: (line: string) => vo
   if (process.getuid?.() !== 0) throw new Error('needs root (network namespaces)');
   const loadAtStart = loadavg();
   log(`load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`);
-  const daemons: LatencyRun[] = [];
-  for (const kind of kinds) {
-    const why = fibMissing(kind);
-    const version = why === undefined ? await daemonVersion(kind as DaemonKind) : kind;
-    if (why !== undefined) {
-      daemons.push({ kind, version, failure: `not run: ${why}` });
-      log(`${version}: not run: ${why}`);
-      continue;
-    }
-    try {
-      const stats = await runDaemon(kind, changes, load, ratePerS);
-      daemons.push({ kind, version, stats });
-      log(`${version}: p50 ${stats.p50Ms.toFixed(2)} ms, p99 ${stats.p99Ms.toFixed(2)} ms, max ${stats.maxMs.toFixed(2)} ms (${stats.arrived} of ${stats.sent} probes)`);
-    } catch (err) {
-      daemons.push({ kind, version, failure: `failed: ${errorText(err)}` });
-      log(`${version}: failed: ${errorText(err)}`);
-    }
-  }
+  const daemons = await eachFibDaemon<LatencyRun>(kinds, log, async (kind, version) => {
+    const stats = await runDaemon(kind, changes, load, ratePerS);
+    log(`${version}: p50 ${stats.p50Ms.toFixed(2)} ms, p99 ${stats.p99Ms.toFixed(2)} ms, max ${stats.maxMs.toFixed(2)} ms (${stats.arrived} of ${stats.sent} probes)`);
+    return { kind, version, stats };
+  });
   return { changes, loadRoutes: load, ratePerS, daemons, loadAtStart, loadAtEnd: loadavg() };
 }
 
