@@ -225,30 +225,63 @@ function daemonTicks(daemons: readonly DaemonProcess[]): number {
   return ticks;
 }
 
-/** One daemon end to end in fresh namespaces; every process stopped and both namespaces deleted before it returns. */
-async function runDaemon(kind: FibDaemonKind, routes: number, hops: number): Promise<DaemonTimes> {
-  const scope = await Scope.create(`bench-fib-${kind}`);
+/** A router namespace running a daemon, joined by one veth link to a peer namespace. */
+export interface RouterLab {
+  readonly scope: Scope;
+  readonly router: Netns;
+  readonly peers: Netns;
+  /** The daemon's processes (FRR: bgpd and zebra). */
+  readonly daemons: readonly DaemonProcess[];
+  /** Why a daemon process is gone, if one is. */
+  daemonDown(): string | undefined;
+  /** Why a daemon process or the agent `p` is gone, if one is. */
+  agentDown(p: DaemonProcess): string | undefined;
+}
+
+/**
+ * Runs `body` with fresh namespaces: the router (`routerAddress` on r0, the daemon of
+ * `kind` started there) and the peers (`peerAddresses` on p0). Every process is stopped
+ * and both namespaces deleted before it returns; nothing appears in the root namespace.
+ */
+export async function withRouterLab<T>(kind: FibDaemonKind, tag: string, peerAddresses: readonly string[], body: (lab: RouterLab) => Promise<T>): Promise<T> {
+  const scope = await Scope.create(`bench-${tag}-${kind}`);
   let router: Netns | undefined;
   let peers: Netns | undefined;
   try {
-    router = createNetns('fibr');
-    peers = createNetns('fibp');
+    router = createNetns(`${tag}r`);
+    peers = createNetns(`${tag}p`);
     // Both ends made in their namespaces: nothing appears in the root namespace.
     execFileSync('ip', ['link', 'add', 'name', 'r0', 'netns', router.name, 'type', 'veth', 'peer', 'name', 'p0', 'netns', peers.name]);
     router.ip('addr', 'add', `${routerAddress}/24`, 'dev', 'r0');
-    for (const g of gateways) peers.ip('addr', 'add', `${g}/24`, 'dev', 'p0');
+    for (const a of peerAddresses) peers.ip('addr', 'add', `${a}/24`, 'dev', 'p0');
     router.ip('link', 'set', 'r0', 'up');
     peers.ip('link', 'set', 'p0', 'up');
-
     const daemons = await startDaemon(kind, scope, router);
-    const limitMs = installLimitMs(routes);
     const daemonDown = (): string | undefined => {
       const dead = daemons.find((d) => !d.isRunning);
       return dead === undefined ? undefined : `${dead.name} exited (${String(dead.exitStatus)})`;
     };
+    const agentDown = (p: DaemonProcess): string | undefined => daemonDown() ?? (p.isRunning ? undefined : `${p.name} exited (${String(p.exitStatus)})`);
+    return await body({ scope, router, peers, daemons, daemonDown, agentDown });
+  } finally {
+    try {
+      await scope.cleanup();
+    } finally {
+      try {
+        deleteNetns(router);
+      } finally {
+        deleteNetns(peers);
+      }
+    }
+  }
+}
+
+/** One daemon end to end in fresh namespaces (withRouterLab). */
+async function runDaemon(kind: FibDaemonKind, routes: number, hops: number): Promise<DaemonTimes> {
+  return withRouterLab(kind, 'fib', gateways, async ({ scope, router, peers, daemons, daemonDown, agentDown }) => {
+    const limitMs = installLimitMs(routes);
     const injector = scope.spawn('injector', { command: 'ip', args: ['netns', 'exec', peers.name, process.execPath, agentPath, 'inject', routerAddress, '179', String(injectorAs), gateways.join(','), String(routes), String(limitMs + 60_000)] });
     const injected = jsonLines(injector);
-    const agentDown = (p: DaemonProcess): string | undefined => daemonDown() ?? (p.isRunning ? undefined : `${p.name} exited (${String(p.exitStatus)})`);
     await waitFor(() => injected.find((l) => l['ready'] === true), { timeoutMs: 60_000, intervalMs: 100, what: `three ${kind} sessions Established`, scope, failFast: () => agentDown(injector) });
     const counter = scope.spawn('counter', { command: 'ip', args: ['netns', 'exec', router.name, process.execPath, agentPath, 'count', String(routes), String(hops), String(limitMs)] });
     const counted = jsonLines(counter);
@@ -263,17 +296,7 @@ async function runDaemon(kind: FibDaemonKind, routes: number, hops: number): Pro
     const cpuSeconds = (daemonTicks(daemons) - ticksBefore) / ticksPerSecond;
     const startMs = started['startMs'] as number;
     return { seconds: ((done['lastChangeMs'] as number) - startMs) / 1000, confirmedSeconds: ((done['confirmedMs'] as number) - startMs) / 1000, cpuSeconds, lostNotifications: done['lost'] as number };
-  } finally {
-    try {
-      await scope.cleanup();
-    } finally {
-      try {
-        deleteNetns(router);
-      } finally {
-        deleteNetns(peers);
-      }
-    }
-  }
+  });
 }
 
 /** Runs the whole FIB section (needs root); a part that cannot run says why instead of a figure. */

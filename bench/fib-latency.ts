@@ -5,13 +5,11 @@
 // tsbgpd, BIRD and FRR, each in fresh namespaces as the FIB section runs them.
 // Usage (root): npx tsc -p tsconfig.json && node dist/bench/fib-latency.js [changes] [daemons]
 
-import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import type { Netns } from '../src/fib/testing/netns.js';
-import { Scope, waitFor, type DaemonProcess } from '../test/interop/harness.js';
+import { waitFor } from '../test/interop/harness.js';
 import { gateways } from './fib-install.js';
-import { agentPath, createNetns, deleteNetns, eachFibDaemon, fibDaemonKinds, injectorAs, installLimitMs, jsonLines, routerAddress, startDaemon, type FibDaemonKind } from './fib-daemons.js';
+import { agentPath, eachFibDaemon, fibDaemonKinds, injectorAs, installLimitMs, jsonLines, routerAddress, withRouterLab, type FibDaemonKind } from './fib-daemons.js';
 
 /** Routes in the table before the probes start. */
 export const latencyLoadRoutes = 100_000;
@@ -73,28 +71,11 @@ function timesOf(lines: readonly Record<string, unknown>[], key: string): Map<nu
   return m;
 }
 
-/** One daemon in fresh namespaces; every process stopped and both namespaces deleted before it returns. */
+/** One daemon in fresh namespaces (withRouterLab), its single peer on the first gateway. */
 async function runDaemon(kind: FibDaemonKind, changes: number, load: number, ratePerS: number): Promise<LatencyStats> {
-  const scope = await Scope.create(`bench-latency-${kind}`);
-  let router: Netns | undefined;
-  let peers: Netns | undefined;
-  try {
-    router = createNetns('latr');
-    peers = createNetns('latp');
-    execFileSync('ip', ['link', 'add', 'name', 'r0', 'netns', router.name, 'type', 'veth', 'peer', 'name', 'p0', 'netns', peers.name]);
-    router.ip('addr', 'add', `${routerAddress}/24`, 'dev', 'r0');
-    peers.ip('addr', 'add', `${gateways[0]!}/24`, 'dev', 'p0');
-    router.ip('link', 'set', 'r0', 'up');
-    peers.ip('link', 'set', 'p0', 'up');
-
-    const daemons = await startDaemon(kind, scope, router);
+  return withRouterLab(kind, 'lat', [gateways[0]!], async ({ scope, router, peers, daemonDown, agentDown }) => {
     const probeSpanMs = (1000 * changes) / ratePerS;
     const limitMs = installLimitMs(load) + probeSpanMs + 60_000;
-    const daemonDown = (): string | undefined => {
-      const dead = daemons.find((d) => !d.isRunning);
-      return dead === undefined ? undefined : `${dead.name} exited (${String(dead.exitStatus)})`;
-    };
-    const agentDown = (p: DaemonProcess): string | undefined => daemonDown() ?? (p.isRunning ? undefined : `${p.name} exited (${String(p.exitStatus)})`);
     const injector = scope.spawn('injector', { command: 'ip', args: ['netns', 'exec', peers.name, process.execPath, agentPath, 'probe', routerAddress, '179', String(injectorAs), gateways[0]!, String(load), String(changes), String(ratePerS), String(limitMs + 30_000)] });
     const injected = jsonLines(injector);
     await waitFor(() => injected.find((l) => l['ready'] === true), { timeoutMs: 60_000, intervalMs: 100, what: `the ${kind} session Established`, scope, failFast: () => agentDown(injector) });
@@ -118,17 +99,7 @@ async function runDaemon(kind: FibDaemonKind, changes: number, load: number, rat
     const stats = latencyStats(timesOf(injected, 'sentMs'), timesOf(watched, 'atMs'));
     if (stats === undefined) throw new Error('no probe reached the kernel');
     return stats;
-  } finally {
-    try {
-      await scope.cleanup();
-    } finally {
-      try {
-        deleteNetns(router);
-      } finally {
-        deleteNetns(peers);
-      }
-    }
-  }
+  });
 }
 
 /** Runs the latency section (needs root); a daemon that cannot run says why instead of a figure. */
