@@ -6,7 +6,7 @@ import { Afi, Safi } from '../lib/address.js';
 import { familyKey, type FamilyKey } from '../wire/context.js';
 import { AddPathMode } from '../wire/capability-types.js';
 import { childPath } from './config-locate.js';
-import type { Checker } from './config.js';
+import type { Checker, Table } from './config-checker.js';
 
 /** `add-paths.config` as written, for the neighbor or one family (undefined: not written). */
 export interface AddPathSettings {
@@ -36,8 +36,6 @@ const familyNames: Readonly<Record<string, FamilyKey>> = {
   'ipv4-unicast': familyKey(Afi.ipv4, Safi.unicast),
   'ipv6-unicast': familyKey(Afi.ipv6, Safi.unicast),
 };
-
-type Table = Readonly<Record<string, unknown>>;
 
 function readConfig(c: Checker, tbl: Table, path: string): AddPathSettings | undefined {
   const ap = c.optionalTable(tbl, 'add-paths', path, withConfig);

@@ -4,7 +4,7 @@
 // enforces it.
 
 import { childPath } from './config-locate.js';
-import type { Checker } from './config.js';
+import type { Checker } from './config-checker.js';
 
 /** `adj-rib-in-limit.config` as written; a neighbor takes each unwritten key from its group. */
 export interface AdjRibInLimitSettings {

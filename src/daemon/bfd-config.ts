@@ -3,7 +3,7 @@
 // detect-multiplier (RFC 5880 6.8.1). config.ts hooks these into its neighbor parsing.
 
 import { childPath } from './config-locate.js';
-import type { Checker } from './config.js';
+import type { Checker } from './config-checker.js';
 
 /** `bfd.config` as written; a neighbor takes each unwritten key from its group. */
 export interface BfdSettings {

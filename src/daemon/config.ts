@@ -13,6 +13,9 @@ import { Afi, Safi, AddressError, formatAddress, formatPrefix, parseAddress, par
 import { familyKey, familyName, type FamilyKey } from '../wire/context.js';
 import { Origin, WellKnownCommunity } from '../wire/attributes/types.js';
 import { childPath, locateToml, locateYaml, parseYamlWithLines, type KeyLocator } from './config-locate.js';
+import { Checker, ConfigError, maxAsn, type KeySet, type Table } from './config-checker.js';
+
+export { Checker, ConfigError } from './config-checker.js';
 import { readZebra, type ZebraConfig } from './zebra-config.js';
 import { readMrtDump, type MrtDumpConfig } from './mrt-dump-config.js';
 import { readDaemonPolicy, type DaemonPolicy } from './policy-config.js';
@@ -24,11 +27,6 @@ import { buildAdjRibInLimit, readAdjRibInLimit, type AdjRibInLimitConfig, type A
 import { buildAddPaths, readAddPaths, readAfiSafiAddPaths, type AddPathConfig, type AddPathSettings, type FamilyAddPathSettings } from './add-path-config.js';
 
 export type ConfigType = 'toml' | 'yaml';
-
-/** An operator fault in the configuration: `FILE:LINE: KEY: what is wrong`. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
 
 /** global.config */
 export interface GlobalConfig {
@@ -187,7 +185,6 @@ export const defaultPort = 179;
 export const defaultHoldTimeSec = 90;
 export const defaultConnectRetrySec = 120;
 export const defaultLocalAddressList: readonly string[] = ['0.0.0.0', '::'];
-const maxAsn = 4294967295;
 /**
  * maximum-paths when multipath is enabled without one (gobgpd sets no limit): large
  * enough for any cluster LAN, small enough that a misbehaving range cannot grow a kernel
@@ -197,13 +194,6 @@ export const defaultMaximumPaths = 64;
 const maxMaximumPaths = 1024;
 export const noMultipathConfig: MultipathConfig = { isEnabled: false, ebgpMaximumPaths: defaultMaximumPaths, ibgpMaximumPaths: defaultMaximumPaths, allowMultipleAs: false };
 
-type Table = Readonly<Record<string, unknown>>;
-
-/** For each table we read: the keys tsbgpd implements, and the other keys gobgpd knows. */
-interface KeySet {
-  readonly supported: readonly string[];
-  readonly known: readonly string[];
-}
 
 const keySets = {
   top: {
@@ -276,122 +266,6 @@ const communityNames: Readonly<Record<string, number>> = {
 };
 
 /** How a value is shown after "got": strings quoted, containers by kind. */
-function describeValue(value: unknown): string {
-  if (value === undefined || value === null) return 'nothing';
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof Date) return String(value);
-  if (typeof value === 'object') return 'a table';
-  if (typeof value === 'string') return JSON.stringify(value);
-  return String(value);
-}
-
-function isTable(value: unknown): value is Table {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-
-/** Reads values with their paths, failing with the line of the offending key. */
-export class Checker {
-  readonly warnings: string[] = [];
-  private readonly unsupported: string[] = [];
-
-  constructor(
-    private readonly fileName: string,
-    private readonly locator: KeyLocator,
-    private readonly allowUnsupported: boolean,
-  ) {}
-
-  at(path: string): string {
-    const line = this.locator.lineOf(path);
-    return line > 0 ? `${this.fileName}:${line}: ${path}` : `${this.fileName}: ${path}`;
-  }
-
-  fail(path: string, expected: string, got: unknown): never {
-    throw new ConfigError(`${this.at(path)}: expected ${expected}, got ${describeValue(got)}`);
-  }
-
-  failWith(path: string, text: string, options?: ErrorOptions): never {
-    throw new ConfigError(`${this.at(path)}: ${text}`, options);
-  }
-
-  warn(path: string, text: string): void {
-    this.warnings.push(`${this.at(path)}: ${text}`);
-  }
-
-  markUnsupported(path: string): void {
-    this.unsupported.push(path);
-  }
-
-  /** Throws for the unsupported keys found (or, when allowed, warns), in line order. */
-  finish(): void {
-    if (this.unsupported.length === 0) return;
-    const byLine = [...this.unsupported].sort((a, b) => this.locator.lineOf(a) - this.locator.lineOf(b));
-    if (this.allowUnsupported) {
-      for (const path of byLine) this.warn(path, 'not supported by tsbgpd yet; ignored');
-      return;
-    }
-    this.throwUnsupported(byLine);
-  }
-
-  /** Without allowUnsupported, an unsupported key found so far is the error to report. */
-  reportUnsupportedFirst(): void {
-    if (!this.allowUnsupported && this.unsupported.length > 0) this.throwUnsupported(this.unsupported);
-  }
-
-  private throwUnsupported(paths: readonly string[]): never {
-    const [first, ...rest] = paths;
-    const more = rest.length === 0 ? '' : ` (also unsupported: ${rest.map((p) => `${p} at line ${this.locator.lineOf(p)}`).join(', ')})`;
-    throw new ConfigError(`${this.at(first!)}: not supported by tsbgpd yet (--allow-unsupported turns this into a warning)${more}`);
-  }
-
-  /** Checks a table's keys: unknown ones fail, known-but-unsupported ones are collected. */
-  table(value: unknown, path: string, keys: KeySet): Table {
-    if (!isTable(value)) this.fail(path, 'a table', value);
-    for (const key of Object.keys(value)) {
-      if (keys.supported.includes(key)) continue;
-      const child = childPath(path, key);
-      if (keys.known.includes(key)) this.markUnsupported(child);
-      else this.failWith(child, 'unknown key');
-    }
-    return value;
-  }
-
-  optionalTable(parent: Table, key: string, path: string, keys: KeySet): Table | undefined {
-    const value = parent[key];
-    return value === undefined ? undefined : this.table(value, childPath(path, key), keys);
-  }
-
-  array(value: unknown, path: string): readonly unknown[] {
-    if (!Array.isArray(value)) this.fail(path, 'an array', value);
-    return value;
-  }
-
-  integer(value: unknown, path: string, min: number, max: number, what = `an integer from ${min} to ${max}`): number {
-    if (typeof value === 'bigint') this.fail(path, what, value);
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) this.fail(path, what, value);
-    return value;
-  }
-
-  bool(value: unknown, path: string): boolean {
-    if (typeof value !== 'boolean') this.fail(path, 'true or false', value);
-    return value;
-  }
-
-  string(value: unknown, path: string): string {
-    if (typeof value !== 'string') this.fail(path, 'a string', value);
-    return value;
-  }
-
-  /** An IP address in canonical text. */
-  address(value: unknown, path: string, what = 'an IP address'): string {
-    if (typeof value !== 'string' || (!isIPv4(value) && !isIPv6(value))) this.fail(path, what, value);
-    return formatAddress(parseAddress(value));
-  }
-
-  asn(value: unknown, path: string): number {
-    return this.integer(value, path, 1, maxAsn, `an AS number from 1 to ${maxAsn}`);
-  }
-}
-
 function isUnspecified(address: string): boolean {
   return address === '0.0.0.0' || address === '::';
 }

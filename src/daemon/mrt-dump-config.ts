@@ -3,7 +3,7 @@
 // layout ("/var/log/20060102.1504.dump") as gobgpd expands them.
 
 import { childPath } from './config-locate.js';
-import type { Checker } from './config.js';
+import type { Checker } from './config-checker.js';
 
 /** One `[[mrt-dump]]` entry. */
 export interface MrtDumpConfig {

@@ -8,7 +8,7 @@
 import { Afi, Safi } from '../lib/address.js';
 import { familyKey, type FamilyKey } from '../wire/context.js';
 import { childPath } from './config-locate.js';
-import type { Checker } from './config.js';
+import type { Checker } from './config-checker.js';
 
 /** `graceful-restart.config` as written (defaults that depend on timers come at the merge). */
 export interface GracefulRestartSettings {

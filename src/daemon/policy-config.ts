@@ -7,7 +7,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { formatAddress, parseAddress } from '../lib/address.js';
 import { PolicyConfigError, parseApplyPolicy, parsePolicyConfig, peerPolicies, type ApplyPolicySettings } from '../policy/config.js';
 import { Disposition, type PeerPolicies, type PolicyAssignment } from '../policy/policy.js';
-import type { Checker, NeighborConfig } from './config.js';
+import type { Checker, Table } from './config-checker.js';
+import type { NeighborConfig } from './config.js';
 
 /** The compiled policies of a configuration and where they apply. */
 export interface DaemonPolicy {
@@ -27,8 +28,6 @@ export interface DaemonPolicy {
 }
 
 export const noDaemonPolicy: DaemonPolicy = Object.freeze({ global: {}, neighbors: new Map(), peerGroups: new Map(), definitionsDigest: '' });
-
-type Table = Readonly<Record<string, unknown>>;
 
 function isTable(value: unknown): value is Table {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

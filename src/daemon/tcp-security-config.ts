@@ -4,7 +4,7 @@
 // turns the result into socket options.
 
 import { childPath } from './config-locate.js';
-import type { Checker } from './config.js';
+import type { Checker } from './config-checker.js';
 import { maxMd5KeyBytes } from '../session/tcp-options.js';
 
 /** `ttl-security.config` with its default applied. */

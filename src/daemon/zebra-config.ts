@@ -5,7 +5,7 @@
 
 import { RouteProtocol, RouteTable } from '../fib/route-message.js';
 import { childPath } from './config-locate.js';
-import type { Checker } from './config.js';
+import type { Checker } from './config-checker.js';
 
 /** `[zebra.config]`, with defaults applied. */
 export interface ZebraConfig {
