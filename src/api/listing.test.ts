@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
-import { sendInSlices } from './server.js';
+import { sendInSlices } from './stream.js';
 
 /** A stream that takes every message without ever asking the writer to wait. */
 class EagerStream extends EventEmitter {

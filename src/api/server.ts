@@ -6,11 +6,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { AddressError, Afi, formatPrefix, parseAddress, parsePrefix, type Prefix } from '../lib/address.js';
+import { Afi, formatPrefix, parseAddress, type Prefix } from '../lib/address.js';
 import { systemClock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
-import { familyKey, familyName, familyOf, type FamilyKey } from '../wire/context.js';
-import { ApiError, type PeerGroupStatus, type UpdateOutcome, type ApiBackend, type ApiErrorCode, type DestinationView, type PrefixFilter, type RouteRemoval, type SoftResetDirection, type TableKind, type TableQuery, type WatchEvent, type WatchTable } from './backend.js';
+import { familyKey, familyOf } from '../wire/context.js';
+import { ApiError, type PeerGroupStatus, type UpdateOutcome, type ApiBackend, type ApiErrorCode, type DestinationView, type PrefixFilter, type TableQuery, type WatchEvent, type WatchTable } from './backend.js';
 import {
   addressFromApi,
   dynamicNeighborFromApi,
@@ -30,8 +30,6 @@ import {
 import {
   LookupType,
   PeerEventType,
-  SoftResetDirection as ApiSoftResetDirection,
-  TableType,
   WatchFilterType,
   type AddPathRequest,
   type AddPathResponse,
@@ -67,6 +65,8 @@ import {
   type TimersConfig as TimersConfigMessage,
 } from './apipb.js';
 import { apiPackageDefinition, defaultApiHosts, serviceName } from './protos.js';
+import { chunks, sendInSlices, type Stream } from './stream.js';
+import { checkGlobalTable, checkIpFamily, communication, lookupPrefix, peerAddress, removalOf, softDirection, tableQuery } from './request-args.js';
 import { PolicyService, type ListDefinedSetRequest, type ListNameRequest, type ListPolicyAssignmentRequest } from './policy-service.js';
 
 export { defaultApiHosts };
@@ -185,52 +185,6 @@ interface StatusError {
 function unimplemented(method: string): StatusError {
   return { code: grpc.status.UNIMPLEMENTED, details: `method ${method} is not implemented by tsbgpd` };
 }
-
-type Stream<Res> = grpc.ServerWritableStream<unknown, Res>;
-
-/** Resolves when the stream can take more, or is gone. */
-function drained<Res>(call: Stream<Res>): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      call.off('drain', done);
-      call.off('cancelled', done);
-      call.off('close', done);
-      resolve();
-    };
-    call.on('drain', done);
-    call.on('cancelled', done);
-    call.on('close', done);
-  });
-}
-
-/**
- * Longest a listing works between two turns of the event loop. A stream that keeps
- * taking messages never makes `send` wait, and awaiting a settled promise runs on in the
- * same turn: without this, a long listing would hold up sessions and timers until done.
- */
-const listingSliceMs = 10;
-/** When each stream's current slice of work began. */
-const sliceBegan = new WeakMap<object, number>();
-
-/** Writes one message of a listing; waits when the stream is full or the slice is used up. */
-export async function sendInSlices<Res>(call: Stream<Res>, message: Res): Promise<void> {
-  if (!call.write(message)) await drained(call);
-  const now = performance.now();
-  const began = sliceBegan.get(call);
-  if (began === undefined) {
-    sliceBegan.set(call, now);
-  } else if (now - began >= listingSliceMs) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    sliceBegan.set(call, performance.now());
-  }
-}
-
-const tableKinds: Readonly<Record<number, TableKind>> = {
-  [TableType.global]: 'global',
-  [TableType.local]: 'local',
-  [TableType.adjIn]: 'adj-in',
-  [TableType.adjOut]: 'adj-out',
-};
 
 /** Paths per WatchEvent table message: far below gRPC's 4 MB message limit. */
 const pathsPerEvent = 256;
@@ -770,81 +724,4 @@ function peerGroupToApi(g: PeerGroupStatus): PeerGroupMessage {
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
-}
-
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
-
-/** A neighbor address of a request; "all" where `isAllAllowed` (every peer). */
-function peerAddress(address: string | undefined, field: string, iface?: string, isAllAllowed = false): string {
-  const text = address ?? '';
-  if (text === '' && iface !== undefined && iface !== '') throw new ApiError('invalid-argument', 'unnumbered (interface) peers are not supported; give the neighbor address', 'interface');
-  if (text === '') throw new ApiError('invalid-argument', 'expected a neighbor address, got none', field);
-  if (isAllAllowed && text === 'all') return text;
-  addressFromApi(text, field);
-  return text;
-}
-
-/** RFC 9003 2: a Shutdown Communication is at most 255 octets of UTF-8. */
-function communication(text: string | undefined): string {
-  const value = text ?? '';
-  const length = Buffer.byteLength(value, 'utf8');
-  if (length > 255) throw new ApiError('invalid-argument', `expected at most 255 octets (RFC 9003), got ${length}`, 'communication');
-  return value;
-}
-
-function softDirection(direction: number | undefined): SoftResetDirection {
-  switch (direction ?? ApiSoftResetDirection.in) {
-    case ApiSoftResetDirection.in:
-      return 'in';
-    case ApiSoftResetDirection.out:
-      return 'out';
-    case ApiSoftResetDirection.both:
-      return 'both';
-    default:
-      throw new ApiError('invalid-argument', `expected IN, OUT or BOTH, got ${direction}`, 'direction');
-  }
-}
-
-function checkIpFamily(family: FamilyKey, field: string): void {
-  const { afi, safi } = familyOf(family);
-  if ((afi !== Afi.ipv4 && afi !== Afi.ipv6) || (safi !== 1 && safi !== 2)) throw new ApiError('invalid-argument', `expected ipv4/ipv6 unicast or multicast, got ${familyName(family)}`, field);
-}
-
-function tableQuery(tableType: number | undefined, family: { afi?: number; safi?: number } | null | undefined, name: string | undefined): TableQuery {
-  const table = tableKinds[tableType ?? TableType.global];
-  if (table === undefined) throw new ApiError('invalid-argument', `expected GLOBAL, LOCAL, ADJ_IN or ADJ_OUT, got ${tableType}${tableType === TableType.vrf ? ' (VRF tables are not supported)' : ''}`, 'table_type');
-  const key = familyFromApi(family);
-  checkIpFamily(key, 'family');
-  const neighbor = name ?? '';
-  if (table === 'adj-in' || table === 'adj-out') {
-    if (neighbor === '') throw new ApiError('invalid-argument', `the ${table} table needs a neighbor address`, 'name');
-    addressFromApi(neighbor, 'name');
-  } else if (neighbor !== '') {
-    addressFromApi(neighbor, 'name');
-  }
-  return neighbor === '' ? { table, family: key } : { table, family: key, neighbor };
-}
-
-function checkGlobalTable(tableType: number | undefined, vrf: string | undefined): void {
-  if ((tableType ?? TableType.global) !== TableType.global) throw new ApiError('invalid-argument', `only the GLOBAL table takes paths, got ${tableType}`, 'table_type');
-  if (vrf !== undefined && vrf !== '') throw new ApiError('invalid-argument', 'VRFs are not supported', 'vrf_id');
-}
-
-function removalOf(family: FamilyKey, prefix: Prefix, pathId: number | undefined): RouteRemoval {
-  return pathId === undefined || pathId === 0 ? { family, prefix } : { family, prefix, pathId };
-}
-
-/** A lookup prefix as text: "a.b.c.d/len", or a bare address (a host prefix). */
-function lookupPrefix(text: string, field: string, afi: number): { prefix: Prefix; isAddress: boolean } {
-  try {
-    const isAddress = !text.includes('/');
-    const prefix = isAddress ? parsePrefix(`${text}/${isIP(text) === 6 ? 128 : 32}`) : parsePrefix(text, true);
-    if (prefix.afi !== afi) throw new ApiError('invalid-argument', `"${text}" is not of the requested family`, field);
-    return { prefix, isAddress };
-  } catch (e) {
-    if (e instanceof AddressError) throw new ApiError('invalid-argument', `expected a prefix or an address, got "${text}"`, field, { cause: e });
-    throw e;
-  }
 }
