@@ -177,6 +177,10 @@ async function measureFailover(o: {
   const gone = await waitFor(() => states.find((s) => !s.isPresent && s.atMs >= cutAtMs), { timeoutMs: 10_000, intervalMs: 5, what: 'the route to leave the RIB', scope });
   const carrierMs = carrierLost.length > 0 ? String(carrierLost[0]! - cutAtMs) : '?';
   const failoverMs = gone.atMs - cutAtMs;
+  // tsbgpd writes a turn's log lines when the turn ends, after the API has answered in
+  // it: give its lines of the cut a moment to arrive (bounded; their absence is asserted).
+  const isLogged = (msg: string): boolean => log.slice(logFrom).some((l) => l.msg === msg && l['peer'] === o.nodeAddress);
+  for (let waited = 0; waited < 2000 && !(isLogged('bfd state') && isLogged('peer routes dropped')); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
   const after = log.slice(logFrom);
   // The daemon's own times (same host clock): BFD's verdict and the RIB's drop.
   const sinceCut = (msg: string): string => {
